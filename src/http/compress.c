@@ -1,0 +1,44 @@
+#include "http/compress.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static size_t deflate_into(const void *data, size_t len, int level, unsigned char *buf, size_t cap)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    /* windowBits 15 + 16 asks zlib for a gzip wrapper; memLevel 8 is zlib's default. */
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return 0;
+    zs.next_in = (unsigned char *)data;
+    zs.avail_in = (uInt)len;
+    zs.next_out = buf;
+    zs.avail_out = (uInt)cap;
+    int rc = deflate(&zs, Z_FINISH);
+    size_t out = zs.total_out;
+    deflateEnd(&zs);
+    return rc == Z_STREAM_END ? out : 0;
+}
+
+size_t compress_gzip(struct arena *a, const void *data, size_t len, int level, void **out)
+{
+    size_t cap = compressBound((uLong)len) + 32; /* + gzip header and trailer */
+    unsigned char *buf = arena_alloc(a, cap);
+    size_t n = deflate_into(data, len, level, buf, cap);
+    *out = buf;
+    return n;
+}
+
+size_t compress_gzip_heap(const void *data, size_t len, int level, void **out)
+{
+    size_t cap = compressBound((uLong)len) + 32;
+    unsigned char *buf = malloc(cap);
+    if (!buf) abort();
+    size_t n = deflate_into(data, len, level, buf, cap);
+    if (!n) {
+        free(buf);
+        buf = NULL;
+    }
+    *out = buf;
+    return n;
+}

@@ -1,0 +1,123 @@
+#include "http/router.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct route_segment {
+    char *text;     /* literal text, or the parameter's name */
+    bool is_param;
+    bool is_rest;   /* {name...}: matches the remainder of the path */
+};
+
+struct route {
+    unsigned methods;
+    struct route_segment *segs;
+    size_t nsegs;
+    http_handler handler;
+};
+
+struct router {
+    struct route *routes;
+    size_t count, cap;
+};
+
+struct router *router_new(void)
+{
+    struct router *r = calloc(1, sizeof *r);
+    if (!r) abort();
+    return r;
+}
+
+void router_free(struct router *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->count; i++) {
+        for (size_t k = 0; k < r->routes[i].nsegs; k++) free(r->routes[i].segs[k].text);
+        free(r->routes[i].segs);
+    }
+    free(r->routes);
+    free(r);
+}
+
+void router_add(struct router *r, unsigned methods, const char *pattern, http_handler handler)
+{
+    if (r->count == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 32;
+        r->routes = realloc(r->routes, r->cap * sizeof *r->routes);
+        if (!r->routes) abort();
+    }
+    struct route *rt = &r->routes[r->count++];
+    rt->methods = (methods & HTTP_GET) ? (methods | HTTP_HEAD) : methods;
+    rt->handler = handler;
+    rt->segs = NULL;
+    rt->nsegs = 0;
+    const char *p = pattern;
+    while (*p == '/') p++;
+    while (*p) {
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        rt->segs = realloc(rt->segs, (rt->nsegs + 1) * sizeof *rt->segs);
+        if (!rt->segs) abort();
+        struct route_segment *s = &rt->segs[rt->nsegs++];
+        s->is_param = n >= 2 && p[0] == '{' && p[n - 1] == '}';
+        s->is_rest = s->is_param && n > 5 && memcmp(p + n - 4, "...}", 4) == 0;
+        if (s->is_param) s->text = strndup(p + 1, n - (s->is_rest ? 5 : 2));
+        else s->text = strndup(p, n);
+        if (!s->text) abort();
+        p += n;
+        while (*p == '/') p++;
+    }
+}
+
+/* Matches one route; params get the arena copies of the matched segments. */
+static bool match_route(const struct route *rt, const char *path, struct arena *a,
+                        struct http_params *params)
+{
+    const char *p = path;
+    while (*p == '/') p++;
+    struct http_param found[16];
+    size_t nfound = 0;
+    for (size_t i = 0; i < rt->nsegs; i++) {
+        const struct route_segment *s = &rt->segs[i];
+        if (s->is_rest) {
+            if (!*p) return false;
+            if (nfound < 16) found[nfound++] = (struct http_param){s->text, p};
+            p += strlen(p);
+            break;
+        }
+        if (!*p) return false;
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (s->is_param) {
+            if (nfound < 16) found[nfound++] = (struct http_param){s->text, arena_strndup(a, p, n)};
+        } else if (strlen(s->text) != n || memcmp(s->text, p, n) != 0) {
+            return false;
+        }
+        p += n;
+        if (*p == '/') p++;
+    }
+    if (*p) return false;
+    params->items = arena_memdup(a, found, nfound * sizeof found[0]);
+    params->count = nfound;
+    return true;
+}
+
+enum router_result router_match(const struct router *r, enum http_method method, const char *path,
+                                struct arena *a, http_handler *handler, struct http_params *params,
+                                unsigned *allowed)
+{
+    unsigned other_methods = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        const struct route *rt = &r->routes[i];
+        struct http_params tmp;
+        if (!match_route(rt, path, a, &tmp)) continue;
+        if (rt->methods & method) {
+            *handler = rt->handler;
+            *params = tmp;
+            return ROUTER_FOUND;
+        }
+        other_methods |= rt->methods;
+    }
+    if (allowed) *allowed = other_methods;
+    return other_methods ? ROUTER_METHOD_NOT_ALLOWED : ROUTER_NOT_FOUND;
+}

@@ -1,0 +1,57 @@
+#include "program/demo.h"
+
+#include "program/programme.h"
+
+#include <string.h>
+
+const char demo_programme_id[] = "01938a40-0000-7000-8000-00000000d001";
+
+static bool demo_present(struct store *st, struct err *e, int *rc)
+{
+    struct store_stmt *s = store_prepare(st, "SELECT 1 FROM programmes WHERE id = ?", e);
+    if (!s) {
+        *rc = -1;
+        return false;
+    }
+    store_bind_text(s, 1, demo_programme_id);
+    int step = store_step(s, e);
+    store_done(s);
+    *rc = step < 0 ? -1 : 0;
+    return step == 1;
+}
+
+int demo_load(struct store *st, struct arena *a, bool *loaded, struct err *e)
+{
+    *loaded = false;
+    int rc;
+    if (demo_present(st, e, &rc) || rc < 0) return rc;
+
+    /* The first pilot as the programme plans it: a needs survey across Europe and beyond, ten
+     * institutions selected, ten tablets each, training, feedback, and an impact report. */
+    static struct programme_phase phases[] = {
+        {"01938a40-0000-7000-8000-00000000d101", "campaign", "2026-01-12", "2026-03-27"},
+        {"01938a40-0000-7000-8000-00000000d102", "identification", "2026-03-30", "2026-04-24"},
+        {"01938a40-0000-7000-8000-00000000d103", "selection", "2026-04-27", "2026-05-22"},
+        {"01938a40-0000-7000-8000-00000000d104", "equipment", "2026-06-01", "2026-09-11"},
+        {"01938a40-0000-7000-8000-00000000d105", "training", "2026-09-14", "2027-03-26"},
+        {"01938a40-0000-7000-8000-00000000d106", "feedback", "2026-09-14", "2027-06-25"},
+        {"01938a40-0000-7000-8000-00000000d107", "reporting", "2027-06-28", "2027-09-30"},
+    };
+    struct programme p = {
+        .id = demo_programme_id,
+        .slug = "bridging-2026",
+        .name = "Bridging the Digital Divide in Education 2026",
+        .summary = "A needs survey for schools, STEM clubs and education centres, ten pilot "
+                   "institutions equipped with ten tablets each, teacher training, and an impact report.",
+        .starts_on = "2026-01-12",
+        .ends_on = "2027-09-30",
+        .pilot_size = 10,
+        .devices_per_institution = 10,
+        .is_demo = true,
+        .phases = phases,
+        .phase_count = sizeof phases / sizeof phases[0],
+    };
+    if (programme_create(st, a, &p, e) < 0) return -1;
+    *loaded = true;
+    return 0;
+}

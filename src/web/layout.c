@@ -1,0 +1,111 @@
+#include "web/layout.h"
+
+#include "html/html.h"
+#include "web/static_assets.h"
+#include "web/web.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nav_entry {
+    const char *key;
+    const char *href;
+    const char *label; /* msgid */
+};
+
+static const struct nav_entry nav[] = {
+    {"home", "/", N_("Home")},
+};
+
+/* The current path with ?lang=xx, so that switching language keeps the reader on the same page. */
+static void language_links(struct http_request *req, struct strbuf *b)
+{
+    const struct i18n_lang *current = web_state(req)->lang;
+    html_lit(b, "<nav class=\"langs\" aria-label=\"");
+    html_attr(b, T(req, "Language"));
+    html_lit(b, "\"><ul>");
+    for (const struct i18n_lang *const *l = i18n_languages(); *l; l++) {
+        html_lit(b, "<li><a href=\"");
+        html_url(b, req->path);
+        html_lit(b, "?lang=");
+        html_attr(b, (*l)->code);
+        html_lit(b, "\" hreflang=\"");
+        html_attr(b, (*l)->code);
+        html_lit(b, "\" lang=\"");
+        html_attr(b, (*l)->code);
+        html_lit(b, "\"");
+        if (*l == current) html_lit(b, " aria-current=\"true\"");
+        html_lit(b, ">");
+        html_text(b, (*l)->native_name);
+        html_lit(b, "</a></li>");
+    }
+    html_lit(b, "</ul></nav>");
+}
+
+void layout_begin(struct http_request *req, struct http_response *res, const char *title,
+                  const char *nav_current)
+{
+    struct strbuf *b = &res->body;
+    const struct i18n_lang *lang = web_state(req)->lang;
+    html_lit(b, "<!doctype html>\n<html lang=\"");
+    html_attr(b, lang->code);
+    html_lit(b, "\" dir=\"");
+    html_lit_(b, lang->rtl ? "rtl" : "ltr", 3);
+    html_lit(b, "\"><head><meta charset=\"utf-8\">"
+                "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>");
+    html_text(b, title);
+    html_lit(b, " · edubridge</title><link rel=\"stylesheet\" href=\"");
+    html_url(b, static_asset_url("app.css"));
+    html_lit(b, "\"></head><body><a class=\"skip\" href=\"#main\">");
+    html_text(b, T(req, "Skip to content"));
+    html_lit(b, "</a><header class=\"top\"><a class=\"brand\" href=\"/\">edubridge</a>"
+                "<nav class=\"main\" aria-label=\"");
+    html_attr(b, T(req, "Main"));
+    html_lit(b, "\"><ul>");
+    for (size_t i = 0; i < sizeof nav / sizeof nav[0]; i++) {
+        html_lit(b, "<li><a href=\"");
+        html_url(b, nav[i].href);
+        html_lit(b, "\"");
+        if (nav_current && strcmp(nav_current, nav[i].key) == 0) html_lit(b, " aria-current=\"page\"");
+        html_lit(b, ">");
+        html_text(b, T(req, nav[i].label));
+        html_lit(b, "</a></li>");
+    }
+    html_lit(b, "</ul></nav>");
+    language_links(req, b);
+    html_lit(b, "</header><main id=\"main\" tabindex=\"-1\">");
+}
+
+void layout_end(struct http_request *req, struct http_response *res)
+{
+    struct strbuf *b = &res->body;
+    html_lit(b, "</main><footer><p>edubridge " EDUBRIDGE_VERSION " · ");
+    html_text(b, T(req, "Bridging the digital divide in education"));
+    html_lit(b, " · <a href=\"/healthz\">");
+    html_text(b, T(req, "Status"));
+    html_lit(b, "</a></p></footer></body></html>\n");
+}
+
+void layout_date(struct http_request *req, struct strbuf *sb, const char *iso)
+{
+    static const char *const months[12] = {
+        N_("January"), N_("February"), N_("March"),     N_("April"),   N_("May"),      N_("June"),
+        N_("July"),    N_("August"),   N_("September"), N_("October"), N_("November"), N_("December"),
+    };
+    int y, m, d;
+    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) {
+        html_text(sb, iso ? iso : "");
+        return;
+    }
+    /* Day, month, year reads right in English (UK), French and Spanish alike; Spanish joins them
+     * with "de". A language that needs another order gets its own pattern here. */
+    const char *code = web_state(req)->lang->code;
+    html_int(sb, d);
+    html_lit(sb, " ");
+    if (strcmp(code, "es") == 0) html_lit(sb, "de ");
+    html_text(sb, T(req, months[m - 1]));
+    html_lit(sb, " ");
+    if (strcmp(code, "es") == 0) html_lit(sb, "de ");
+    html_int(sb, y);
+}

@@ -1,0 +1,125 @@
+#include "web/web.h"
+
+#include "base/log.h"
+#include "http/router.h"
+#include "program/schema.h"
+#include "web/pages.h"
+#include "web/static_assets.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Process configuration: written once by web_init before the workers start, then only read. */
+static struct {
+    struct web_config config;
+    struct router *router;
+} web;
+
+struct web_worker {
+    struct store *store;
+};
+
+static void build_routes(struct router *r)
+{
+    router_add(r, HTTP_GET, "/", page_home);
+    router_add(r, HTTP_GET, "/healthz", page_healthz);
+    router_add(r, HTTP_GET, "/static/{file...}", static_assets_handle);
+}
+
+int web_init(const struct web_config *config, struct err *e)
+{
+    web.config = *config;
+    if (i18n_init(e) < 0) return -1;
+    if (static_assets_init() < 0) return err_set(e, ERR_INTERNAL, "an embedded asset is missing");
+    web.router = router_new();
+    build_routes(web.router);
+    return 0;
+}
+
+void web_shutdown(void)
+{
+    router_free(web.router);
+    web.router = NULL;
+    static_assets_free();
+    i18n_shutdown();
+}
+
+void *web_worker_start(int index, struct err *e)
+{
+    (void)index;
+    /* The database was created and migrated before the server started: workers only open it. */
+    struct store_options opt = {.read_only = false, .create = false, .busy_timeout_ms = 5000};
+    struct store *st = store_open(web.config.db_target, &opt, e);
+    if (!st) return NULL;
+    struct web_worker *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    w->store = st;
+    return w;
+}
+
+void web_worker_stop(void *worker)
+{
+    struct web_worker *w = worker;
+    if (!w) return;
+    store_close(w->store);
+    free(w);
+}
+
+/* ?lang= wins and is remembered in a cookie; then the cookie; then the browser's languages. */
+static void choose_language(struct http_request *req, struct http_response *res, struct web_state *st)
+{
+    const char *asked = http_query(req, "lang");
+    st->lang = i18n_negotiate(asked, http_cookie(req, "lang"), http_header_in(req, "Accept-Language"));
+    if (asked && i18n_find(asked)) {
+        char *cookie = arena_printf(req->arena, "lang=%s; Path=/; Max-Age=31536000; SameSite=Lax",
+                                    i18n_find(asked)->code);
+        http_set_header(res, "Set-Cookie", cookie);
+    }
+    http_set_header(res, "Content-Language", st->lang->code);
+}
+
+static void attach_state(struct http_request *req)
+{
+    struct web_state *st = arena_calloc(req->arena, 1, sizeof *st);
+    struct web_worker *w = req->worker;
+    st->store = w ? w->store : NULL;
+    st->lang = i18n_default();
+    req->app = st;
+}
+
+void web_handle(struct http_request *req, struct http_response *res)
+{
+    attach_state(req);
+    choose_language(req, res, web_state(req));
+
+    http_handler handler = NULL;
+    unsigned allowed = 0;
+    switch (router_match(web.router, req->method, req->path, req->arena, &handler, &req->route, &allowed)) {
+    case ROUTER_FOUND:
+        handler(req, res);
+        break;
+    case ROUTER_METHOD_NOT_ALLOWED: {
+        struct strbuf allow;
+        strbuf_init(&allow, req->arena, 64);
+        static const char *names[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+        for (int i = 0; i < 7; i++) {
+            if (!(allowed & (1u << i))) continue;
+            if (allow.len) strbuf_puts(&allow, ", ");
+            strbuf_puts(&allow, names[i]);
+        }
+        page_error(req, res, 405, NULL);
+        http_set_header(res, "Allow", allow.data);
+        break;
+    }
+    case ROUTER_NOT_FOUND:
+        page_error(req, res, 404, NULL);
+        break;
+    }
+}
+
+void web_handle_error(struct http_request *req, struct http_response *res, int status, const char *message)
+{
+    attach_state(req);
+    if (req->path) choose_language(req, res, web_state(req));
+    page_error(req, res, status, message);
+}

@@ -1,0 +1,44 @@
+/* web: the HTTP face of edubridge: routes, pages and the JSON answers.
+ *
+ * web_init() builds the routing table and the static assets once at start-up (the process
+ * configuration); after that, worker threads only read them. Each worker gets its own database
+ * connection from web_worker_start(). web_handle() is the one entry point the server calls:
+ * it chooses the reader's language, routes, and renders errors in the project's look. */
+#ifndef EDUBRIDGE_WEB_H
+#define EDUBRIDGE_WEB_H
+
+#include "base/err.h"
+#include "base/i18n.h"
+#include "http/http.h"
+#include "store/store.h"
+
+struct web_config {
+    const char *db_target; /* where each worker opens its database connection */
+};
+
+/* What a handler needs beyond the request itself; reached through web_state(req). */
+struct web_state {
+    const struct i18n_lang *lang;
+    struct store *store;
+};
+
+int web_init(const struct web_config *config, struct err *e);
+void web_shutdown(void);
+
+void *web_worker_start(int index, struct err *e);
+void web_worker_stop(void *worker);
+
+void web_handle(struct http_request *req, struct http_response *res);
+void web_handle_error(struct http_request *req, struct http_response *res, int status, const char *message);
+
+static inline struct web_state *web_state(const struct http_request *req)
+{
+    return (struct web_state *)req->app;
+}
+
+/* The translation of an English msgid in the reader's language. */
+#define T(req, msgid) i18n_get(web_state(req)->lang, (msgid))
+/* Marks a string for the catalogues where it is translated later (tables of labels). */
+#define N_(msgid) (msgid)
+
+#endif
