@@ -33,6 +33,10 @@ const struct i18n_lang *i18n_default(void);
 const struct i18n_lang *i18n_find(const char *code);     /* exact or primary subtag; NULL if none */
 const struct i18n_lang *const *i18n_languages(void);     /* NULL-terminated, in menu order */
 
+/* Marks an English string for the catalogues where it is translated later (tables of labels);
+ * tests/i18n_check.py finds these and every T(req, "...") and checks each catalogue has them. */
+#define N_(msgid) (msgid)
+
 /* query_lang and cookie_lang may be NULL. */
 const struct i18n_lang *i18n_negotiate(const char *query_lang, const char *cookie_lang,
                                        const char *accept_language);

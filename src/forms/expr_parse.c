@@ -449,24 +449,30 @@ static struct expr_node *parse_primary(struct parser *p)
     }
 }
 
-/* Unary minus, iteratively so that "- - - - 1" costs no stack. */
+/* Unary minus, iteratively so that "- - - - 1" costs no stack: the chain of negations is built
+ * first, outermost at the top, and the operand hung under its innermost link. */
 static struct expr_node *parse_unary(struct parser *p)
 {
-    size_t offs[EXPR_MAX_NESTING];
-    int minus = 0;
+    struct expr_node *outer = NULL, *inner = NULL;
+    unsigned minus = 0;
     while (p->tok.kind == TK_MINUS) {
-        if (minus == EXPR_MAX_NESTING)
-            return fail_at(p, p->tok.off, "too many '-' in a row");
-        offs[minus++] = p->tok.off;
+        if (++minus > EXPR_MAX_NESTING) return fail_at(p, p->tok.off, "too many '-' in a row");
+        struct expr_node *neg = new_node(p, EN_NEG, p->tok.off);
+        if (inner) inner->u.kid[0] = neg;
+        else outer = neg;
+        inner = neg;
         if (!lex(p)) return NULL;
     }
     struct expr_node *n = parse_primary(p);
-    while (n && minus > 0) {
-        struct expr_node *neg = new_node(p, EN_NEG, offs[--minus]);
-        neg->u.kid[0] = n;
-        n = set_height(p, neg, n->height, offs[minus]) ? neg : NULL;
+    if (!n || !outer) return n;
+    inner->u.kid[0] = n;
+    if (n->height + minus > EXPR_MAX_HEIGHT) {
+        set_height(p, outer, EXPR_MAX_HEIGHT, p->tok.off);
+        return NULL;
     }
-    return n;
+    unsigned h = n->height + minus;
+    for (struct expr_node *k = outer; k != n; k = k->u.kid[0]) k->height = (uint16_t)h--;
+    return outer;
 }
 
 /* Precedence levels, loosest first: or, and, = !=, < <= > >=, + -, * div mod. */
@@ -562,8 +568,7 @@ static void foreach_ref(const struct expr_node *n, void (*fn)(void *, const char
             if (len > 0 && len < bufsize) {
                 memcpy(buf, lit->u.str + off, len);
                 buf[len] = '\0';
-                /* +1 for the opening quote: the position is that of the name's own text. */
-                fn(ctx, buf, (int)lit->pos + 1 + charpos(lit->u.str, off) - 1);
+                fn(ctx, buf, (int)lit->pos);
             }
         }
         break;

@@ -663,6 +663,8 @@ static int read_worksheet(struct xlsx *x, struct sheet_builder *b, const char *n
 static int open_zip(struct xlsx *x, const void *data, size_t len, struct err *e)
 {
     const unsigned char *u = data;
+    if (len == 0) /* libzip would open it as a new, empty archive */
+        return err_set(e, ERR_INVALID, "not an .xlsx file (the file is empty)");
     /* Password-protected workbooks are not zips but OLE2 containers, like old .xls files. */
     if (len >= 8 && memcmp(u, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
         return err_set(e, ERR_INVALID, "not an .xlsx file: this is an old .xls workbook or a "

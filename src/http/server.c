@@ -43,8 +43,9 @@ struct worker {
     struct arena arena;        /* the request's arena, reset after each response */
     void *app;
     int inflight;              /* requests whose response is not yet fully written */
+    int64_t last_request_us;   /* when a request last arrived whole */
     struct event *drain_timer;
-    int64_t drain_deadline_us;
+    int64_t drain_start_us, drain_deadline_us;
 };
 
 /* --- request parsing ----------------------------------------------------------------------- */
@@ -267,6 +268,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     const struct http_server_config *cfg = w->cfg;
     int64_t t0 = time_monotonic_us();
     w->inflight++;
+    w->last_request_us = t0;
     evhttp_request_set_on_complete_cb(ev, on_complete, w);
 
     struct http_request req;
@@ -345,12 +347,21 @@ static int bound_port(int fd)
     return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+/* libevent 2.1 tells a server nothing about a request until it has arrived whole, so a request
+ * whose body is still arriving is invisible here. The drain therefore waits for a quiet spell as
+ * well as for the responses in flight: it ends once no response is pending and no request has
+ * arrived for DRAIN_QUIET_US, or at the deadline. */
+enum { DRAIN_QUIET_US = 500 * 1000 };
+
 static void drain_check(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     struct worker *w = arg;
-    if (w->inflight <= 0 || time_monotonic_us() >= w->drain_deadline_us) {
+    int64_t now = time_monotonic_us();
+    int64_t last = w->last_request_us > w->drain_start_us ? w->last_request_us : w->drain_start_us;
+    bool quiet = w->inflight <= 0 && now - last >= DRAIN_QUIET_US;
+    if (quiet || now >= w->drain_deadline_us) {
         if (w->inflight > 0) log_warn("worker %d: stopping with %d responses unfinished", w->index, w->inflight);
         event_base_loopexit(w->base, NULL);
         return;
@@ -371,7 +382,8 @@ static void begin_drain(evutil_socket_t fd, short what, void *arg)
         w->bound = NULL;
     }
     int secs = w->cfg->drain_seconds > 0 ? w->cfg->drain_seconds : 10;
-    w->drain_deadline_us = time_monotonic_us() + (int64_t)secs * 1000000;
+    w->drain_start_us = time_monotonic_us();
+    w->drain_deadline_us = w->drain_start_us + (int64_t)secs * 1000000;
     w->drain_timer = evtimer_new(w->base, drain_check, w);
     drain_check(-1, 0, w);
 }
@@ -485,6 +497,9 @@ stop:
     for (int i = 0; i < nworkers; i++)
         if (workers[i].cfg) worker_free(&workers[i]);
     free(workers);
+    /* A second Ctrl-C during the drain is pending now: consume it rather than die of it. */
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&stop_signals, NULL, &zero) > 0) {}
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc == 0) log_info("stopped");
     return rc;

@@ -1,5 +1,6 @@
 #include "program/programme.h"
 
+#include "base/i18n.h"
 #include "base/id.h"
 #include "base/timeutil.h"
 
@@ -13,9 +14,9 @@ const char *const programme_phase_kinds[PROGRAMME_PHASE_KINDS] = {
 const char *programme_phase_label(const char *kind)
 {
     static const char *const labels[PROGRAMME_PHASE_KINDS] = {
-        "Needs survey campaign", "Identifying institutions", "Selecting the pilot",
-        "Equipment",             "Teacher training",         "Feedback",
-        "Impact report",
+        N_("Needs survey campaign"), N_("Identifying institutions"), N_("Selecting the pilot"),
+        N_("Equipment"),             N_("Teacher training"),         N_("Feedback"),
+        N_("Impact report"),
     };
     for (int i = 0; i < PROGRAMME_PHASE_KINDS; i++)
         if (strcmp(kind, programme_phase_kinds[i]) == 0) return labels[i];

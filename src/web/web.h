@@ -38,7 +38,5 @@ static inline struct web_state *web_state(const struct http_request *req)
 
 /* The translation of an English msgid in the reader's language. */
 #define T(req, msgid) i18n_get(web_state(req)->lang, (msgid))
-/* Marks a string for the catalogues where it is translated later (tables of labels). */
-#define N_(msgid) (msgid)
 
 #endif
