@@ -349,10 +349,10 @@ async function main() {
 
   let failed = 0;
   for (const { name, fn } of tests) {
-    const t = { base, contexts: [] };
+    const t = { base, contexts: [] }; const t0 = Date.now();
     try {
       await withTimeout(fn(t), 30_000, 'the test');
-      console.log(`browser ok - ${name}`);
+      console.log(`browser ok - ${name}`, process.env.T ? Date.now() - t0 : "");
     } catch (e) {
       failed++;
       const reason = String(e && e.message ? e.message : e).split('\n')[0];
