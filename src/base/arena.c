@@ -106,24 +106,23 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 
 void arena_reset(struct arena *a)
 {
+    /* Keep the oldest ordinary chunk: it is the one every request needs. One-off large chunks go,
+     * wherever they sit: a large chunk is linked behind the head, so it can be the oldest, and a
+     * worker must not hold one request's upload-sized chunk for the rest of its life. */
+    struct arena_chunk *keep = NULL;
+    for (struct arena_chunk *c = a->head; c; c = c->prev)
+        if (c->size == a->chunk_size) keep = c;
     struct arena_chunk *c = a->head;
-    if (!c) return;
-    /* Keep the oldest ordinary chunk: it is the one every request needs. */
-    struct arena_chunk *keep = c;
-    while (keep->prev) keep = keep->prev;
     while (c) {
         struct arena_chunk *prev = c->prev;
         if (c != keep) free(c);
         c = prev;
     }
-    if (keep->size < a->chunk_size) { /* the oldest was a large one-off: start afresh */
-        free(keep);
-        a->head = NULL;
-    } else {
+    if (keep) {
         keep->used = 0;
         keep->prev = NULL;
-        a->head = keep;
     }
+    a->head = keep;
     a->allocated = 0;
 }
 

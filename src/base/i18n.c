@@ -11,6 +11,7 @@
 struct i18n_entry {
     char *msgid;
     char *msgstr[2]; /* [1] only for plural entries */
+    bool plural;     /* had a msgid_plural: a missing msgstr[1] falls back to English */
 };
 
 struct i18n_catalogue {
@@ -35,11 +36,17 @@ struct po_parser {
     struct err *e;
 };
 
+/* Spaces, tabs, and the '\r' of a file saved with CRLF line ends. */
+static void skip_blank(const char **p)
+{
+    while (**p == ' ' || **p == '\t' || **p == '\r') (*p)++;
+}
+
 /* Reads one C-style quoted string at p->p and appends its value to sb. */
 static int po_string(struct po_parser *pp, struct strbuf *sb)
 {
     const char *s = pp->p;
-    while (*s == ' ' || *s == '\t') s++;
+    skip_blank(&s);
     if (*s != '"') return err_set(pp->e, ERR_INVALID, "%s, line %d: expected a quoted string", pp->name, pp->line);
     s++;
     while (*s && *s != '"') {
@@ -60,7 +67,11 @@ static int po_string(struct po_parser *pp, struct strbuf *sb)
         }
     }
     if (*s != '"') return err_set(pp->e, ERR_INVALID, "%s, line %d: unterminated string", pp->name, pp->line);
-    pp->p = s + 1;
+    s++;
+    while (*s == ' ' || *s == '\t' || *s == '\r') s++;
+    if (*s && *s != '\n')
+        return err_set(pp->e, ERR_INVALID, "%s, line %d: unexpected text after a string", pp->name, pp->line);
+    pp->p = s;
     return 0;
 }
 
@@ -71,11 +82,6 @@ static void po_next_line(struct po_parser *pp)
         pp->p++;
         pp->line++;
     }
-}
-
-static void skip_blank(const char **p)
-{
-    while (**p == ' ' || **p == '\t') (*p)++;
 }
 
 /* Reads `keyword "..."` followed by any continuation lines `"..."`. */
@@ -116,7 +122,8 @@ struct i18n_catalogue *i18n_catalogue_parse(const char *name, const char *text, 
     strbuf_init(&plural, NULL, 128);
     strbuf_init(&str0, NULL, 128);
     strbuf_init(&str1, NULL, 128);
-    bool have_id = false, have_str = false;
+    bool have_id = false, have_str = false, have_plural = false;
+    int id_line = 0;
 
     for (;;) {
         const char *q = pp.p;
@@ -125,7 +132,7 @@ struct i18n_catalogue *i18n_catalogue_parse(const char *name, const char *text, 
         bool starts_entry = end || str_starts_with(q, "msgid ") || *q == '\n' || *q == '#';
         if (starts_entry && have_id) {
             if (!have_str) {
-                err_set(e, ERR_INVALID, "%s, line %d: msgid without msgstr", name, pp.line);
+                err_set(e, ERR_INVALID, "%s, line %d: msgid without msgstr", name, id_line);
                 goto fail;
             }
             /* The header entry (empty msgid) and untranslated entries add nothing. */
@@ -139,12 +146,13 @@ struct i18n_catalogue *i18n_catalogue_parse(const char *name, const char *text, 
                 en->msgid = take(&id);
                 en->msgstr[0] = take(&str0);
                 en->msgstr[1] = str1.len ? take(&str1) : NULL;
+                en->plural = have_plural;
             }
             strbuf_reset(&id);
             strbuf_reset(&plural);
             strbuf_reset(&str0);
             strbuf_reset(&str1);
-            have_id = have_str = false;
+            have_id = have_str = have_plural = false;
         }
         if (end) break;
         pp.p = q;
@@ -154,9 +162,15 @@ struct i18n_catalogue *i18n_catalogue_parse(const char *name, const char *text, 
             err_set(e, ERR_INVALID, "%s, line %d: msgctxt is not supported", name, pp.line);
             goto fail;
         } else if (str_starts_with(q, "msgid_plural ")) {
+            if (!have_id || have_str) {
+                err_set(e, ERR_INVALID, "%s, line %d: msgid_plural without msgid", name, pp.line);
+                goto fail;
+            }
             pp.p = q + 13;
             if (po_field(&pp, &plural) < 0) goto fail;
+            have_plural = true;
         } else if (str_starts_with(q, "msgid ")) {
+            id_line = pp.line;
             pp.p = q + 6;
             if (po_field(&pp, &id) < 0) goto fail;
             have_id = true;
@@ -165,13 +179,25 @@ struct i18n_catalogue *i18n_catalogue_parse(const char *name, const char *text, 
                 err_set(e, ERR_INVALID, "%s, line %d: msgstr without msgid", name, pp.line);
                 goto fail;
             }
+            if (have_str) {
+                err_set(e, ERR_INVALID, "%s, line %d: a second msgstr for the same msgid", name, pp.line);
+                goto fail;
+            }
             pp.p = q + (q[6] == '[' ? 10 : 7);
             if (po_field(&pp, &str0) < 0) goto fail;
             have_str = true;
         } else if (str_starts_with(q, "msgstr[1] ")) {
+            if (!have_id) {
+                err_set(e, ERR_INVALID, "%s, line %d: msgstr without msgid", name, pp.line);
+                goto fail;
+            }
             pp.p = q + 10;
             if (po_field(&pp, &str1) < 0) goto fail;
         } else if (str_starts_with(q, "msgstr[")) {
+            if (!have_id) {
+                err_set(e, ERR_INVALID, "%s, line %d: msgstr without msgid", name, pp.line);
+                goto fail;
+            }
             po_next_line(&pp); /* further plural forms: our languages use two */
             while (*pp.p == '"') po_next_line(&pp);
         } else {
@@ -204,10 +230,11 @@ fail:
 const char *i18n_catalogue_lookup(const struct i18n_catalogue *c, const char *msgid, int form)
 {
     if (!c || !c->count) return NULL;
-    struct i18n_entry key = {(char *)msgid, {NULL, NULL}};
+    struct i18n_entry key = {(char *)msgid, {NULL, NULL}, false};
     const struct i18n_entry *en = bsearch(&key, c->entries, c->count, sizeof key, entry_cmp);
     if (!en) return NULL;
     if (form == 1 && en->msgstr[1]) return en->msgstr[1];
+    if (form == 1 && en->plural) return NULL; /* plural not translated: English, not the singular */
     return en->msgstr[0];
 }
 

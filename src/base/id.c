@@ -17,6 +17,11 @@ static void fill_random(void *buf, size_t n)
     }
 }
 
+void id_random(void *buf, size_t n)
+{
+    fill_random(buf, n);
+}
+
 void id_from(char out[ID_TEXT_SIZE], int64_t unix_ms, uint16_t counter, const uint8_t random8[8])
 {
     uint8_t b[16];

@@ -7,6 +7,7 @@
 #define EDUBRIDGE_ID_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum { ID_TEXT_LEN = 36, ID_TEXT_SIZE = 37 };
@@ -15,6 +16,8 @@ enum { ID_TEXT_LEN = 36, ID_TEXT_SIZE = 37 };
 void id_new(char out[ID_TEXT_SIZE]);
 /* The same, from a given time and random source: deterministic ids for demo data and tests. */
 void id_from(char out[ID_TEXT_SIZE], int64_t unix_ms, uint16_t counter, const uint8_t random8[8]);
+/* Fills buf with n bytes from the kernel's random source (tokens, codes). */
+void id_random(void *buf, size_t n);
 /* True when s is an id in canonical text form (any version, lowercase hex). */
 bool id_valid(const char *s);
 /* Milliseconds since the epoch encoded in a version 7 id, or -1. */

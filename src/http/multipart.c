@@ -671,7 +671,10 @@ int multipart_finish(struct multipart_parser *p, struct err *e)
     case ST_PREAMBLE:
         return fail(p, e, ERR_INVALID, "missing closing boundary: the body has no boundary at all");
     default:
+        if (p->nparts == 0)
+            return fail(p, e, ERR_INVALID,
+                        "missing closing boundary: the body ends in the first boundary line");
         return fail(p, e, ERR_INVALID, "missing closing boundary: the body ends in part %zu",
-                    p->nparts ? p->nparts : 1);
+                    p->nparts);
     }
 }

@@ -7,7 +7,11 @@
  * of parts and the size of part headers keep a hostile body from costing memory.
  *
  * The parser owns nothing the caller gave it; strings passed to callbacks live until the callback
- * returns. A callback that returns non-zero stops the parse (multipart_feed returns that error). */
+ * returns. A callback that returns non-zero stops the parse (multipart_feed returns that error;
+ * a positive value becomes ERR_INTERNAL). A callback may say why by filling the struct err that was
+ * given to multipart_feed (reach it through ctx); otherwise the message names the part it stopped.
+ * Data arrives in pieces of any size, never empty; on_part_end comes once the boundary line after
+ * the part has been read in full. */
 #ifndef EDUBRIDGE_MULTIPART_H
 #define EDUBRIDGE_MULTIPART_H
 
@@ -17,7 +21,9 @@
 
 struct multipart_part_info {
     const char *name;          /* form field name from Content-Disposition; never NULL */
-    const char *filename;      /* NULL when the part is not a file */
+    const char *filename;      /* NULL when the part is not a file; "" for a file input left
+                                  empty. filename* (RFC 8187) wins over filename. As the client
+                                  sent it: never use it as a path. */
     const char *content_type;  /* "text/plain" when absent */
 };
 
@@ -30,7 +36,8 @@ struct multipart_callbacks {
 
 struct multipart_limits {
     size_t max_parts;         /* 0: 1000 */
-    size_t max_header_bytes;  /* per part; 0: 8192 */
+    size_t max_header_bytes;  /* per part, every byte of the header block up to and including
+                                 its blank line; 0: 8192 */
 };
 
 struct multipart_parser;
@@ -40,6 +47,7 @@ struct multipart_parser;
  * breaks RFC 2046 (1 to 70 characters). */
 char *multipart_boundary(const char *content_type, struct err *e);
 
+/* NULL when the boundary breaks RFC 2046 (as multipart_boundary checks) or memory runs out. */
 struct multipart_parser *multipart_new(const char *boundary, const struct multipart_callbacks *cb,
                                        const struct multipart_limits *limits);
 /* Feeds the next piece of the body. Returns 0, or a negative err code with e naming what is wrong

@@ -79,13 +79,14 @@ static bool match_route(const struct route *rt, const char *path, struct arena *
     size_t nfound = 0;
     for (size_t i = 0; i < rt->nsegs; i++) {
         const struct route_segment *s = &rt->segs[i];
+        /* An empty segment ("//") matches nothing: a parameter is never "", and a rest never
+         * starts with '/'. */
+        if (!*p || *p == '/') return false;
         if (s->is_rest) {
-            if (!*p) return false;
-            if (nfound < 16) found[nfound++] = (struct http_param){s->text, p};
+            if (nfound < 16) found[nfound++] = (struct http_param){s->text, arena_strdup(a, p)};
             p += strlen(p);
             break;
         }
-        if (!*p) return false;
         const char *end = strchr(p, '/');
         size_t n = end ? (size_t)(end - p) : strlen(p);
         if (s->is_param) {

@@ -66,6 +66,7 @@ static enum http_method method_of(enum evhttp_cmd_type cmd, const char **name)
 
 struct multipart_collect {
     struct http_request *req;
+    struct err *e;
     size_t fields_cap, uploads_cap;
     struct multipart_part_info info;
     struct strbuf data;
@@ -104,7 +105,8 @@ static int mp_end(void *ctx)
         r->uploads[r->upload_count++] = (struct http_upload){
             mc->info.name, mc->info.filename, mc->info.content_type, mc->data.data, mc->data.len};
     } else {
-        if (!str_utf8_valid(mc->data.data, mc->data.len)) return ERR_INVALID;
+        if (!str_utf8_valid(mc->data.data, mc->data.len))
+            return err_set(mc->e, ERR_INVALID, "the form field '%s' is not valid UTF-8", mc->info.name);
         if (r->form.count == mc->fields_cap) {
             mc->fields_cap = mc->fields_cap ? mc->fields_cap * 2 : 8;
             struct http_param *p = arena_alloc(a, mc->fields_cap * sizeof *p);
@@ -120,15 +122,18 @@ static int parse_multipart(struct worker *w, struct http_request *r, struct err 
 {
     char *boundary = multipart_boundary(r->content_type, e);
     if (!boundary) return -1;
-    struct multipart_collect mc = {.req = r};
+    struct multipart_collect mc = {.req = r, .e = e};
     struct multipart_callbacks cb = {mp_begin, mp_data, mp_end, &mc};
     struct multipart_limits lim = {w->cfg->max_upload_parts ? w->cfg->max_upload_parts : 200, 8192};
     struct multipart_parser *mp = multipart_new(boundary, &cb, &lim);
+    if (!mp) {
+        free(boundary);
+        return err_set(e, ERR_INVALID, "the multipart boundary is not valid");
+    }
     int rc = multipart_feed(mp, r->body, r->body_len, e);
     if (rc == 0) rc = multipart_finish(mp, e);
     multipart_free(mp);
     free(boundary);
-    if (rc == ERR_INVALID && !err_is_set(e)) err_set(e, ERR_INVALID, "a form field is not valid UTF-8");
     return rc;
 }
 

@@ -29,6 +29,49 @@ const struct store_migration schema_migrations[] = {
      "CREATE TABLE settings ("
      " key TEXT PRIMARY KEY,"
      " value TEXT NOT NULL);"},
+    {2, "forms, versions and submissions",
+     /* A form (addressed by its XLSForm form_id) has numbered versions, each keeping the file it
+      * was imported from: the definition is rebuilt from it, so nothing of a form is lost. A
+      * submission names the exact version it answered; a correction is a new revision pointing
+      * to the one it replaces (supersedes), and only the newest revision is current. Drafts are
+      * saved as respondents go, found again by their token (in the page address) or resume code. */
+     "CREATE TABLE forms ("
+     " form_id TEXT PRIMARY KEY,"
+     " title TEXT NOT NULL,"
+     " is_demo INTEGER NOT NULL DEFAULT 0,"
+     " created_at TEXT NOT NULL,"
+     " updated_at TEXT NOT NULL);"
+     "CREATE TABLE form_versions ("
+     " id TEXT PRIMARY KEY,"
+     " form_id TEXT NOT NULL REFERENCES forms(form_id),"
+     " seq INTEGER NOT NULL,"
+     " version TEXT NOT NULL,"
+     " source_format TEXT NOT NULL CHECK (source_format IN ('xlsx','csv','md')),"
+     " source_name TEXT NOT NULL,"
+     " source BLOB NOT NULL,"
+     " created_at TEXT NOT NULL,"
+     " UNIQUE (form_id, seq),"
+     " UNIQUE (form_id, version));"
+     "CREATE TABLE submissions ("
+     " id TEXT PRIMARY KEY,"
+     " instance_id TEXT NOT NULL,"
+     " form_id TEXT NOT NULL REFERENCES forms(form_id),"
+     " form_version_id TEXT NOT NULL REFERENCES form_versions(id),"
+     " revision INTEGER NOT NULL DEFAULT 1,"
+     " supersedes TEXT REFERENCES submissions(id),"
+     " is_current INTEGER NOT NULL DEFAULT 1,"
+     " status TEXT NOT NULL CHECK (status IN ('draft','submitted')),"
+     " lang TEXT NOT NULL,"
+     " answers TEXT NOT NULL,"
+     " token TEXT UNIQUE,"
+     " resume_code TEXT UNIQUE,"
+     " page INTEGER NOT NULL DEFAULT 0,"
+     " is_demo INTEGER NOT NULL DEFAULT 0,"
+     " started_at TEXT NOT NULL,"
+     " submitted_at TEXT,"
+     " updated_at TEXT NOT NULL);"
+     "CREATE INDEX submissions_by_form ON submissions (form_id, status, is_current);"
+     "CREATE INDEX submissions_by_instance ON submissions (instance_id, revision);"},
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 

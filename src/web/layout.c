@@ -55,7 +55,8 @@ void layout_begin(struct http_request *req, struct http_response *res, const cha
     html_lit(b, "\"><head><meta charset=\"utf-8\">"
                 "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>");
     html_text(b, title);
-    html_lit(b, " · edubridge</title><link rel=\"stylesheet\" href=\"");
+    /* An empty icon: without one every browser asks for /favicon.ico and logs the 404 as an error. */
+    html_lit(b, " · edubridge</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"");
     html_url(b, static_asset_url("app.css"));
     html_lit(b, "\"></head><body><a class=\"skip\" href=\"#main\">");
     html_text(b, T(req, "Skip to content"));

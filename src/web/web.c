@@ -5,6 +5,7 @@
 #include "program/schema.h"
 #include "web/pages.h"
 #include "web/static_assets.h"
+#include "web/survey.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@ static struct {
 
 struct web_worker {
     struct store *store;
+    struct survey_cache *surveys;
 };
 
 static void build_routes(struct router *r)
@@ -24,6 +26,7 @@ static void build_routes(struct router *r)
     router_add(r, HTTP_GET, "/", page_home);
     router_add(r, HTTP_GET, "/healthz", page_healthz);
     router_add(r, HTTP_GET, "/static/{file...}", static_assets_handle);
+    survey_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)
@@ -54,6 +57,7 @@ void *web_worker_start(int index, struct err *e)
     struct web_worker *w = calloc(1, sizeof *w);
     if (!w) abort();
     w->store = st;
+    w->surveys = survey_cache_new();
     return w;
 }
 
@@ -61,6 +65,7 @@ void web_worker_stop(void *worker)
 {
     struct web_worker *w = worker;
     if (!w) return;
+    survey_cache_free(w->surveys);
     store_close(w->store);
     free(w);
 }
@@ -83,6 +88,7 @@ static void attach_state(struct http_request *req)
     struct web_state *st = arena_calloc(req->arena, 1, sizeof *st);
     struct web_worker *w = req->worker;
     st->store = w ? w->store : NULL;
+    st->surveys = w ? w->surveys : NULL;
     st->lang = i18n_default();
     req->app = st;
 }

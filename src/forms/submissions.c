@@ -1,0 +1,220 @@
+#include "forms/submissions.h"
+
+#include "base/id.h"
+#include "base/timeutil.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* Crockford's base 32 without the letters people confuse (I, L, O, U). */
+static const char code_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+static void random_code(char out[10])
+{
+    uint8_t rnd[8];
+    id_random(rnd, sizeof rnd);
+    int k = 0;
+    for (int i = 0; i < 8; i++) {
+        if (i == 4) out[k++] = '-';
+        out[k++] = code_alphabet[rnd[i] & 31];
+    }
+    out[k] = '\0';
+}
+
+static void random_token(char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t rnd[16];
+    id_random(rnd, sizeof rnd);
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[rnd[i] >> 4];
+        out[2 * i + 1] = hex[rnd[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+const char *submission_normalise_code(struct arena *a, const char *typed)
+{
+    char buf[10];
+    int n = 0;
+    for (const char *p = typed; p && *p; p++) {
+        char c = (char)toupper((unsigned char)*p);
+        if (c == ' ' || c == '-') continue;
+        if (c == 'O') c = '0'; /* what people mistype, as Crockford's scheme reads it */
+        if (c == 'I' || c == 'L') c = '1';
+        if (!strchr(code_alphabet, c) || n == 8) return NULL;
+        if (n == 4) buf[n++ + 0] = '-', n += 0;
+        buf[n + (n >= 5 ? 0 : 0)] = c;
+        n++;
+    }
+    if (n != 9) return NULL;
+    buf[9] = '\0';
+    return arena_strdup(a, buf);
+}
+
+static const char sql_columns[] =
+    "id, instance_id, form_id, form_version_id, revision, status, lang, answers, token, resume_code,"
+    " page, started_at, submitted_at, is_demo";
+
+static void read_row(struct store_stmt *s, struct arena *a, struct submission *out)
+{
+    out->id = arena_strdup(a, store_col_text(s, 0));
+    out->instance_id = arena_strdup(a, store_col_text(s, 1));
+    out->form_id = arena_strdup(a, store_col_text(s, 2));
+    out->form_version_id = arena_strdup(a, store_col_text(s, 3));
+    out->revision = (int)store_col_int(s, 4);
+    out->status = arena_strdup(a, store_col_text(s, 5));
+    out->lang = arena_strdup(a, store_col_text(s, 6));
+    out->answers = arena_strdup(a, store_col_text(s, 7));
+    out->token = store_col_null(s, 8) ? NULL : arena_strdup(a, store_col_text(s, 8));
+    out->resume_code = store_col_null(s, 9) ? NULL : arena_strdup(a, store_col_text(s, 9));
+    out->page = (int)store_col_int(s, 10);
+    out->started_at = arena_strdup(a, store_col_text(s, 11));
+    out->submitted_at = store_col_null(s, 12) ? NULL : arena_strdup(a, store_col_text(s, 12));
+    out->is_demo = store_col_int(s, 13) != 0;
+}
+
+static const char sql_insert[] =
+    "INSERT INTO submissions (id, instance_id, form_id, form_version_id, status, lang, answers, token,"
+    " resume_code, is_demo, started_at, submitted_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+static int insert(struct store *st, struct arena *a, const char *form_id, const char *version_id,
+                  const char *lang, const char *status, const char *answers, bool draft, bool is_demo,
+                  const char *submitted_at, struct submission *out, struct err *e)
+{
+    char id[ID_TEXT_SIZE], token[33], code[10], now[32];
+    id_new(id);
+    time_format_iso(time_now_ms(), now, sizeof now);
+    if (draft) {
+        random_token(token);
+        random_code(code);
+    }
+    struct store_stmt *s = store_prepare(st, sql_insert, e);
+    if (!s) return -1;
+    store_bind_text(s, 1, id);
+    store_bind_text(s, 2, arena_printf(a, "uuid:%s", id));
+    store_bind_text(s, 3, form_id);
+    store_bind_text(s, 4, version_id);
+    store_bind_text(s, 5, status);
+    store_bind_text(s, 6, lang);
+    store_bind_text(s, 7, answers);
+    store_bind_text(s, 8, draft ? token : NULL);
+    store_bind_text(s, 9, draft ? code : NULL);
+    store_bind_int(s, 10, is_demo);
+    store_bind_text(s, 11, submitted_at ? submitted_at : now);
+    store_bind_text(s, 12, draft ? NULL : (submitted_at ? submitted_at : now));
+    store_bind_text(s, 13, now);
+    int rc = store_run(s, e);
+    store_done(s);
+    /* A clash of resume codes (one in 2^40 per pair) surfaces as a conflict: the caller retries. */
+    if (rc < 0) return rc;
+    if (out) {
+        memset(out, 0, sizeof *out);
+        out->id = arena_strdup(a, id);
+        out->instance_id = arena_printf(a, "uuid:%s", id);
+        out->form_id = form_id;
+        out->form_version_id = version_id;
+        out->revision = 1;
+        out->status = status;
+        out->lang = lang;
+        out->answers = answers;
+        out->token = draft ? arena_strdup(a, token) : NULL;
+        out->resume_code = draft ? arena_strdup(a, code) : NULL;
+        out->started_at = arena_strdup(a, now);
+        out->is_demo = is_demo;
+    }
+    return 0;
+}
+
+int submission_create_draft(struct store *st, struct arena *a, const char *form_id,
+                            const char *version_id, const char *lang, struct submission *out,
+                            struct err *e)
+{
+    int rc = ERR_CONFLICT;
+    for (int attempt = 0; attempt < 3 && rc == ERR_CONFLICT; attempt++)
+        rc = insert(st, a, form_id, version_id, lang, "draft", "{}", true, false, NULL, out, e);
+    return rc;
+}
+
+int submission_insert(struct store *st, struct arena *a, const char *form_id, const char *version_id,
+                      const char *lang, const char *answers, bool is_demo, const char *submitted_at,
+                      struct submission *out, struct err *e)
+{
+    return insert(st, a, form_id, version_id, lang, "submitted", answers, false, is_demo, submitted_at, out, e);
+}
+
+static int find_one(struct store *st, struct arena *a, const char *sql, const char *p1, const char *p2,
+                    struct submission *out, struct err *e)
+{
+    struct store_stmt *s = store_prepare(st, sql, e);
+    if (!s) return -1;
+    store_bind_text(s, 1, p1);
+    if (p2) store_bind_text(s, 2, p2);
+    int rc = store_step(s, e);
+    if (rc == 1) read_row(s, a, out);
+    store_done(s);
+    if (rc == 0) return err_set(e, ERR_NOT_FOUND, "not found");
+    return rc < 0 ? -1 : 0;
+}
+
+int submission_by_token(struct store *st, struct arena *a, const char *token, struct submission *out,
+                        struct err *e)
+{
+    static char sql[256];
+    static const char fmt[] = "SELECT %s FROM submissions WHERE token = ?";
+    (void)fmt;
+    (void)sql;
+    static const char q[] =
+        "SELECT id, instance_id, form_id, form_version_id, revision, status, lang, answers, token,"
+        " resume_code, page, started_at, submitted_at, is_demo FROM submissions WHERE token = ?";
+    return find_one(st, a, q, token, NULL, out, e);
+}
+
+int submission_by_resume_code(struct store *st, struct arena *a, const char *form_id, const char *code,
+                              struct submission *out, struct err *e)
+{
+    static const char q[] =
+        "SELECT id, instance_id, form_id, form_version_id, revision, status, lang, answers, token,"
+        " resume_code, page, started_at, submitted_at, is_demo FROM submissions"
+        " WHERE resume_code = ? AND form_id = ? AND status = 'draft'";
+    return find_one(st, a, q, code, form_id, out, e);
+}
+
+int submission_save_draft(struct store *st, const char *id, const char *answers, int page,
+                          const char *lang, struct err *e)
+{
+    char now[32];
+    time_format_iso(time_now_ms(), now, sizeof now);
+    struct store_stmt *s = store_prepare(
+        st, "UPDATE submissions SET answers = ?, page = ?, lang = ?, updated_at = ? WHERE id = ? AND status = 'draft'", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, answers);
+    store_bind_int(s, 2, page);
+    store_bind_text(s, 3, lang);
+    store_bind_text(s, 4, now);
+    store_bind_text(s, 5, id);
+    int rc = store_run(s, e);
+    store_done(s);
+    if (rc == 0 && store_changes(st) == 0) return err_set(e, ERR_CONFLICT, "this answer set was already submitted");
+    return rc;
+}
+
+int submission_submit(struct store *st, const char *id, const char *answers, struct err *e)
+{
+    char now[32];
+    time_format_iso(time_now_ms(), now, sizeof now);
+    /* The resume code goes: a submitted answer set cannot be reopened with it. The token stays so
+     * that the thank-you page can be shown again. */
+    struct store_stmt *s = store_prepare(
+        st, "UPDATE submissions SET status = 'submitted', answers = ?, resume_code = NULL,"
+            " submitted_at = ?, updated_at = ? WHERE id = ? AND status = 'draft'", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, answers);
+    store_bind_text(s, 2, now);
+    store_bind_text(s, 3, now);
+    store_bind_text(s, 4, id);
+    int rc = store_run(s, e);
+    store_done(s);
+    if (rc == 0 && store_changes(st) == 0) return err_set(e, ERR_CONFLICT, "this answer set was already submitted");
+    return rc;
+}

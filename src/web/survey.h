@@ -1,0 +1,19 @@
+/* survey: the public pages where respondents answer a form, at /s/{form_id}.
+ *
+ * The flow works with no JavaScript at all: every page is a plain form posted to the server,
+ * which keeps the draft, evaluates relevance and checks answers, and answers with a redirect to
+ * the next page (post/redirect/get, so reloading never posts twice). The draft's token in the
+ * address is the respondent's key; the resume code brings them back from anywhere. */
+#ifndef EDUBRIDGE_SURVEY_H
+#define EDUBRIDGE_SURVEY_H
+
+#include "http/router.h"
+
+void survey_routes(struct router *r);
+
+/* Per-worker cache of parsed forms (web.c owns one per worker). */
+struct survey_cache;
+struct survey_cache *survey_cache_new(void);
+void survey_cache_free(struct survey_cache *c);
+
+#endif
