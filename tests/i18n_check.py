@@ -9,7 +9,7 @@ import sys
 
 root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..')
 literal = r'"((?:[^"\\]|\\.)*)"'
-pattern = re.compile(r'(?:\bT\(\s*\w+\s*,\s*|\bN_\(\s*)' + literal + r'(?:\s*' + literal + r')*\s*\)', re.S)
+pattern = re.compile(r'(?:\bT\(\s*[\w>.-]+\s*,\s*|\bN_\(\s*|\bi18n_get\(\s*[\w>.-]+\s*,\s*)' + literal + r'(?:\s*' + literal + r')*\s*\)', re.S)
 chain = re.compile(literal)
 
 

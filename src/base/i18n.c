@@ -23,6 +23,8 @@ static struct i18n_lang languages[] = {
     {"en", "English", false, 0, NULL, NULL},
     {"fr", "Français", false, 1, "po/fr.po", NULL},
     {"es", "Español", false, 0, "po/es.po", NULL},
+    {"de", "Deutsch", false, 0, "po/de.po", NULL},
+    {"pl", "Polski", false, 0, "po/pl.po", NULL},
 };
 enum { LANG_COUNT = sizeof languages / sizeof languages[0] };
 static const struct i18n_lang *language_menu[LANG_COUNT + 1];

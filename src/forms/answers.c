@@ -150,7 +150,9 @@ static int read_object(struct answers *s, const struct form *f, const json_t *ob
     json_t *v;
     json_object_foreach((json_t *)obj, key, v) {
         const struct form_field *fd = form_field_by_name(f, key);
-        if (!fd || !stored(fd) || (fd->type != FT_REPEAT && form_field_repeat(fd) != repeat)) {
+        bool acceptable = fd && (stored(fd) || fd->type == FT_REPEAT) &&
+                          (fd->type == FT_REPEAT || form_field_repeat(fd) == repeat);
+        if (!acceptable) {
             if (!strict) continue;
             if (!fd) return err_set(e, ERR_INVALID, "%s: there is no such field in this form", key);
             return err_set(e, ERR_INVALID, "%s: this field cannot be answered here", key);

@@ -63,6 +63,9 @@ struct expr_env {
     const char *(*choice_label)(void *ctx, const char *field, const char *value, struct arena *a);
     /* A new unique id for uuid(); NULL callback: a fresh UUIDv7 (base/id.h). */
     const char *(*uuid)(void *ctx, struct arena *a);
+    /* For an expression from expr_parse_filter(): the value of column name (name, label::English,
+     * or any column of the choices sheet) of the choice being tested. < 0: no such column. */
+    int (*column)(void *ctx, const char *name, struct expr_value *out, struct arena *a);
     const char *current;   /* the answer '.' stands for (constraints, once()); NULL reads as "" */
     int position;          /* 1-based instance of the enclosing repeat for position(..); 0 outside */
     int64_t now_ms;        /* the clock for today() and now(), ms since the epoch; 0: the real clock */
@@ -75,6 +78,10 @@ enum {
     EXPR_MAX_HEIGHT = 500,  /* depth of the tree, which long chains like a+b+c+... also build */
     EXPR_MAX_ARGS = 1000,   /* arguments of one call */
 };
+/* What one evaluation may allocate in its arena, and the longest text a function may return,
+ * before it stops with ERR_LIMIT. */
+#define EXPR_MAX_EVAL_BYTES ((size_t)32 << 20)
+enum { EXPR_MAX_STRING = 256 << 10 };
 
 struct expr;
 
@@ -83,6 +90,10 @@ struct expr;
  * literal regex() pattern; the message ends "at character N" (1-based, counted in characters). */
 struct expr *expr_parse(struct arena *a, const char *src, struct err *e);
 
+/* The same for a choice_filter, where a bare name ("state = ${state}") is a column of the choices
+ * sheet, read through env->column; elsewhere a bare name is a syntax error. */
+struct expr *expr_parse_filter(struct arena *a, const char *src, struct err *e);
+
 /* The N of "at character N" in a message from expr_parse() or expr_eval(); 0 when there is none. */
 int expr_error_position(const struct err *e);
 
@@ -90,6 +101,10 @@ int expr_error_position(const struct err *e);
  * (duplicates included). The field named inside jr:choice-name(v, '${field}') counts too. */
 void expr_foreach_ref(const struct expr *x, void (*fn)(void *ctx, const char *name, int pos),
                       void *ctx);
+
+/* The same for the bare column names of an expression from expr_parse_filter(). */
+void expr_foreach_column(const struct expr *x, void (*fn)(void *ctx, const char *name, int pos),
+                         void *ctx);
 
 /* Evaluates x. Returns 0 and fills out (its strings in a), or < 0 with e filled: an unknown field
  * (ERR_NOT_FOUND), an invalid regex() pattern or date, position(..) outside a repeat (ERR_INVALID). */
@@ -108,6 +123,8 @@ const char *expr_to_string(const struct expr_value *v, struct arena *a);
 
 #include "base/str.h"
 
+#include <regex.h>
+
 enum expr_node_kind {
     EN_NUM,     /* u.num */
     EN_STR,     /* u.str */
@@ -117,6 +134,7 @@ enum expr_node_kind {
     EN_NEG,     /* u.kid[0] */
     EN_BIN,     /* op: enum expr_binop; u.kid[0], u.kid[1] */
     EN_CALL,    /* op: enum expr_func; nargs, u.args */
+    EN_COLUMN,  /* u.str: a choices-sheet column, in a choice_filter */
 };
 
 enum expr_binop {
@@ -169,6 +187,7 @@ const struct expr_funcdef *expr_func_find(const char *name, size_t n);
 struct expr_ev {
     const struct expr_env *env;
     struct arena *a;
+    size_t allocated_at_start; /* a->allocated when the evaluation began */
     struct err *e;
     int64_t now_ms;
     int tz;
@@ -193,6 +212,10 @@ size_t expr_choice_field(const char *s, size_t *len);
 /* Translates a regex() pattern (Java/ODK flavour: \d, \s, \w, (?:...)) to POSIX ERE anchored at
  * both ends, or returns false with why filled. */
 bool expr_regex_translate(const char *pattern, struct strbuf *out, char *why, size_t why_size);
+/* regcomp(REG_EXTENDED | REG_NOSUB) in a UTF-8 locale when the system has one (so that '.' and
+ * classes take whole characters); regexec must run under the same: expr_regex_match(). */
+int expr_regex_compile(regex_t *re, const char *ere);
+int expr_regex_match(const regex_t *re, const char *s);
 
 #endif /* EXPR_INTERNAL */
 

@@ -283,6 +283,34 @@ static int eval_ref(struct expr_ev *ev, const struct expr_node *n, struct expr_v
     return 0;
 }
 
+static int eval_column(struct expr_ev *ev, const struct expr_node *n, struct expr_value *out)
+{
+    const struct expr_env *env = ev->env;
+    *out = expr_value_string("");
+    if (!env->column || env->column(env->ctx, n->u.str, out, ev->a) < 0)
+        return err_set(ev->e, ERR_NOT_FOUND, "no choice column named '%s' at character %u", n->u.str,
+                       n->pos);
+    if (out->type == EXPR_STRING && !out->string) out->string = "";
+    if (out->type == EXPR_NODESET && !out->items) out->count = 0;
+    return 0;
+}
+
+/* Function results are where text can grow faster than the expression that makes it (uuid(1000),
+ * concat of node-sets, nested joins): each is held to EXPR_MAX_STRING, and the evaluation as a
+ * whole to EXPR_MAX_EVAL_BYTES, so that time and memory stay bounded by the limits. */
+static int eval_call(struct expr_ev *ev, const struct expr_node *n, struct expr_value *out)
+{
+    int rc = expr_ev_call(ev, n, out);
+    if (rc < 0) return rc;
+    if (ev->a->allocated - ev->allocated_at_start > EXPR_MAX_EVAL_BYTES)
+        return err_set(ev->e, ERR_LIMIT, "the expression needs too much memory at character %u",
+                       n->pos);
+    if (out->type == EXPR_STRING && strnlen(out->string, EXPR_MAX_STRING + 1) > EXPR_MAX_STRING)
+        return err_set(ev->e, ERR_LIMIT, "the expression makes a text longer than %d KiB at "
+                       "character %u", EXPR_MAX_STRING >> 10, n->pos);
+    return 0;
+}
+
 int expr_ev_node(struct expr_ev *ev, const struct expr_node *n, struct expr_value *out)
 {
     switch (n->kind) {
@@ -306,7 +334,9 @@ int expr_ev_node(struct expr_ev *ev, const struct expr_node *n, struct expr_valu
     case EN_BIN:
         return eval_binary(ev, n, out);
     case EN_CALL:
-        return expr_ev_call(ev, n, out);
+        return eval_call(ev, n, out);
+    case EN_COLUMN:
+        return eval_column(ev, n, out);
     default: /* EN_PARENT is read by position() alone */
         return err_set(ev->e, ERR_INVALID, "'..' is only supported as position(..) at character %u",
                        n->pos);
@@ -317,7 +347,7 @@ int expr_eval(const struct expr *x, const struct expr_env *env, struct arena *a,
               struct expr_value *out, struct err *e)
 {
     static const struct expr_env none;
-    struct expr_ev ev = {.env = env ? env : &none, .a = a, .e = e};
+    struct expr_ev ev = {.env = env ? env : &none, .a = a, .allocated_at_start = a->allocated, .e = e};
     ev.now_ms = ev.env->now_ms ? ev.env->now_ms : time_now_ms();
     ev.tz = ev.env->tz_offset_minutes;
     if (ev.tz < -18 * 60 || ev.tz > 18 * 60) ev.tz = 0;

@@ -34,17 +34,11 @@ struct parser {
     size_t next;     /* first byte not yet lexed */
     struct token tok; /* lookahead */
     int nesting;
+    bool columns; /* bare names are choice columns (expr_parse_filter) */
     struct err *e;
+    size_t memo_off; /* parser_pos() memo: byte memo_off is character memo_pos */
+    int memo_pos;
 };
-
-/* 1-based position in characters, not bytes: what a person counting in an editor sees. */
-static int charpos(const char *src, size_t off)
-{
-    int n = 1;
-    for (size_t i = 0; i < off; i++)
-        if (((unsigned char)src[i] & 0xC0) != 0x80) n++;
-    return n;
-}
 
 /* How much of s (n bytes) to quote in a message: at most ~40 bytes, cut on a character boundary. */
 static int quote_len(const char *s, size_t n)
@@ -55,9 +49,26 @@ static int quote_len(const char *s, size_t n)
     return (int)k;
 }
 
+/* The 1-based position of byte off in characters, not bytes: what a person counting in an editor
+ * sees. Counted from the last answer: nodes are made nearly in source order, so parsing stays
+ * linear where counting from the start each time would be quadratic in the length. */
+static int parser_pos(struct parser *p, size_t off)
+{
+    const char *s = p->src;
+    if (off >= p->memo_off) {
+        for (size_t i = p->memo_off; i < off; i++)
+            if (((unsigned char)s[i] & 0xC0) != 0x80) p->memo_pos++;
+    } else {
+        for (size_t i = off; i < p->memo_off; i++)
+            if (((unsigned char)s[i] & 0xC0) != 0x80) p->memo_pos--;
+    }
+    p->memo_off = off;
+    return p->memo_pos;
+}
+
 static void *fail_at(struct parser *p, size_t off, const char *what)
 {
-    err_set(p->e, ERR_INVALID, "%s at character %d", what, charpos(p->src, off));
+    err_set(p->e, ERR_INVALID, "%s at character %d", what, parser_pos(p, off));
     return NULL;
 }
 
@@ -245,7 +256,7 @@ static struct expr_node *new_node(struct parser *p, enum expr_node_kind kind, si
     struct expr_node *n = arena_calloc(p->a, 1, sizeof *n);
     n->kind = (uint8_t)kind;
     n->height = 1;
-    n->pos = (uint32_t)charpos(p->src, off);
+    n->pos = (uint32_t)parser_pos(p, off);
     return n;
 }
 
@@ -310,7 +321,7 @@ static bool check_literal_pattern(struct parser *p, const struct expr_node *pat)
     bool ok = expr_regex_translate(pat->u.str, &sb, why, sizeof why);
     if (ok) {
         regex_t re;
-        int rc = regcomp(&re, sb.data, REG_EXTENDED | REG_NOSUB);
+        int rc = expr_regex_compile(&re, sb.data);
         if (rc == 0) {
             regfree(&re);
         } else {
@@ -377,6 +388,11 @@ static struct expr_node *parse_name(struct parser *p)
         if (tok_is_word(&t, p->src, "and") || tok_is_word(&t, p->src, "or") ||
             tok_is_word(&t, p->src, "div") || tok_is_word(&t, p->src, "mod"))
             return unexpected(p);
+        if (p->columns && !memchr(name, ':', t.len)) {
+            struct expr_node *n = new_node(p, EN_COLUMN, t.off);
+            n->u.str = arena_strndup(p->a, name, t.len);
+            return lex(p) ? n : NULL;
+        }
         snprintf(msg, sizeof msg, "unknown name '%.*s' (a field is written ${%.*s}, a function "
                  "call needs parentheses)", quote_len(name, t.len), name, quote_len(name, t.len), name);
         return fail_at(p, t.off, msg);
@@ -387,8 +403,7 @@ static struct expr_node *parse_name(struct parser *p)
         snprintf(msg, sizeof msg, "unknown function '%.*s'", quote_len(name, t.len), name);
         return fail_at(p, t.off, msg);
     }
-    if (!lex(p) || !lex(p)) return NULL; /* the name, then '(' */
-    if (!enter(p)) return NULL;
+    if (!enter(p) || !lex(p) || !lex(p)) return NULL; /* the name, then '(' */
     struct expr_node *n = parse_call(p, f, t.off);
     p->nesting--;
     return n;
@@ -398,11 +413,13 @@ static struct expr_node *parse_name(struct parser *p)
 static double literal_number(const char *s, size_t n)
 {
     char buf[400];
+    while (n > 1 && s[0] == '0' && isdigit((unsigned char)s[1])) s++, n--;
     if (n >= sizeof buf) {
-        /* Only a number with hundreds of digits gets here; its magnitude is what matters. */
-        size_t dot = 0;
-        while (dot < n && s[dot] != '.') dot++;
-        if (dot >= 309) return INFINITY;
+        /* hundreds of digits: past 309 before the point it is beyond any double; otherwise the
+         * digits cut off are far below a double's precision */
+        size_t whole = 0;
+        while (whole < n && s[whole] != '.') whole++;
+        if (whole > 309) return INFINITY;
         n = sizeof buf - 1;
     }
     memcpy(buf, s, n);
@@ -520,9 +537,9 @@ static struct expr_node *parse_expr(struct parser *p)
     return parse_level(p, 0);
 }
 
-struct expr *expr_parse(struct arena *a, const char *src, struct err *e)
+static struct expr *parse(struct arena *a, const char *src, bool columns, struct err *e)
 {
-    struct parser p = {.a = a, .src = src ? src : "", .e = e};
+    struct parser p = {.a = a, .src = src ? src : "", .e = e, .memo_pos = 1, .columns = columns};
     if (!lex(&p)) return NULL;
     struct expr_node *root = parse_expr(&p);
     if (!root) return NULL;
@@ -530,6 +547,16 @@ struct expr *expr_parse(struct arena *a, const char *src, struct err *e)
     struct expr *x = arena_alloc(a, sizeof *x);
     x->root = root;
     return x;
+}
+
+struct expr *expr_parse(struct arena *a, const char *src, struct err *e)
+{
+    return parse(a, src, false, e);
+}
+
+struct expr *expr_parse_filter(struct arena *a, const char *src, struct err *e)
+{
+    return parse(a, src, true, e);
 }
 
 int expr_error_position(const struct err *e)
@@ -546,29 +573,36 @@ int expr_error_position(const struct err *e)
     return (int)n;
 }
 
-static void foreach_ref(const struct expr_node *n, void (*fn)(void *, const char *, int), void *ctx,
-                        char *buf, size_t bufsize)
+struct walk {
+    enum expr_node_kind kind; /* EN_REF or EN_COLUMN */
+    void (*fn)(void *ctx, const char *name, int pos);
+    void *ctx;
+    char buf[256];
+};
+
+static void walk(struct walk *w, const struct expr_node *n)
 {
     switch (n->kind) {
     case EN_REF:
-        fn(ctx, n->u.str, (int)n->pos);
+    case EN_COLUMN:
+        if (n->kind == w->kind) w->fn(w->ctx, n->u.str, (int)n->pos);
         break;
     case EN_NEG:
-        foreach_ref(n->u.kid[0], fn, ctx, buf, bufsize);
+        walk(w, n->u.kid[0]);
         break;
     case EN_BIN:
-        foreach_ref(n->u.kid[0], fn, ctx, buf, bufsize);
-        foreach_ref(n->u.kid[1], fn, ctx, buf, bufsize);
+        walk(w, n->u.kid[0]);
+        walk(w, n->u.kid[1]);
         break;
     case EN_CALL:
-        for (unsigned i = 0; i < n->nargs; i++) foreach_ref(n->u.args[i], fn, ctx, buf, bufsize);
-        if (n->op == EF_CHOICE_NAME && n->u.args[1]->kind == EN_STR) {
+        for (unsigned i = 0; i < n->nargs; i++) walk(w, n->u.args[i]);
+        if (w->kind == EN_REF && n->op == EF_CHOICE_NAME && n->u.args[1]->kind == EN_STR) {
             const struct expr_node *lit = n->u.args[1];
             size_t len, off = expr_choice_field(lit->u.str, &len);
-            if (len > 0 && len < bufsize) {
-                memcpy(buf, lit->u.str + off, len);
-                buf[len] = '\0';
-                fn(ctx, buf, (int)lit->pos);
+            if (len > 0 && len < sizeof w->buf) {
+                memcpy(w->buf, lit->u.str + off, len);
+                w->buf[len] = '\0';
+                w->fn(w->ctx, w->buf, (int)lit->pos);
             }
         }
         break;
@@ -580,6 +614,13 @@ static void foreach_ref(const struct expr_node *n, void (*fn)(void *, const char
 void expr_foreach_ref(const struct expr *x, void (*fn)(void *ctx, const char *name, int pos),
                       void *ctx)
 {
-    char buf[256];
-    if (x && fn) foreach_ref(x->root, fn, ctx, buf, sizeof buf);
+    struct walk w = {.kind = EN_REF, .fn = fn, .ctx = ctx};
+    if (x && fn) walk(&w, x->root);
+}
+
+void expr_foreach_column(const struct expr *x, void (*fn)(void *ctx, const char *name, int pos),
+                         void *ctx)
+{
+    struct walk w = {.kind = EN_COLUMN, .fn = fn, .ctx = ctx};
+    if (x && fn) walk(&w, x->root);
 }

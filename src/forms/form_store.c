@@ -189,3 +189,20 @@ int form_store_load(struct store *st, struct arena *a, const char *version_id, s
         return err_set(e, ERR_INTERNAL, "the stored form %s no longer reads (%zu problems)", name, problems.count);
     return 0;
 }
+
+int form_store_counts(struct store *st, const char *form_id, int64_t *submitted, int64_t *drafts,
+                      struct err *e)
+{
+    *submitted = *drafts = 0;
+    struct store_stmt *s = store_prepare(
+        st, "SELECT status, COUNT(*) FROM submissions WHERE form_id = ? AND is_current = 1 GROUP BY status", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, form_id);
+    int rc;
+    while ((rc = store_step(s, e)) == 1) {
+        if (strcmp(store_col_text(s, 0), "submitted") == 0) *submitted = store_col_int(s, 1);
+        else *drafts = store_col_int(s, 1);
+    }
+    store_done(s);
+    return rc < 0 ? -1 : 0;
+}

@@ -42,6 +42,10 @@ int form_store_load(struct store *st, struct arena *a, const char *version_id, s
 int form_store_list(struct store *st, struct arena *a, struct form_version_info **out, size_t *count,
                     struct err *e);
 
+/* How many current submitted answer sets and open drafts a form has. */
+int form_store_counts(struct store *st, const char *form_id, int64_t *submitted, int64_t *drafts,
+                      struct err *e);
+
 /* "xlsx", "csv" or "md" from a file name's extension (any case); NULL otherwise. */
 const char *form_store_format_of(const char *filename);
 

@@ -119,11 +119,6 @@ bool form_page_applies(struct engine *en, const struct form_page *pg, int instan
 
 /* --- walking positions ---------------------------------------------------------------------- */
 
-static bool block_start(const struct form_pages *p, int page)
-{
-    return p->pages[page].repeat && (page == 0 || p->pages[page - 1].repeat != p->pages[page].repeat);
-}
-
 static bool block_end(const struct form_pages *p, int page)
 {
     return p->pages[page].repeat && ((size_t)page + 1 == p->n || p->pages[page + 1].repeat != p->pages[page].repeat);

@@ -15,8 +15,10 @@
  *     is empty; a missing cell before the last is "" (never NULL);
  *   - cells are valid UTF-8 with no NUL, untrimmed (csv/md sheet names and md cells are trimmed,
  *     as pyxform does).
- * Numbers in .xlsx keep the text Excel wrote in the file ("1", "2.5", "1E+20"); booleans read
- * "true"/"false"; dates are the serial numbers Excel stores, since styles are not read. */
+ * In .xlsx, numbers keep the text Excel wrote in the file ("1", "2.5", "1E+20"); booleans read
+ * "true"/"false"; dates are the serial numbers Excel stores, since styles are not read; formulas
+ * give their cached result; "_x000D_"-style escapes are decoded; chart sheets are skipped; rows
+ * keep the file's order (ascending in every file Excel or LibreOffice writes). */
 #ifndef EDUBRIDGE_SHEET_H
 #define EDUBRIDGE_SHEET_H
 
@@ -27,7 +29,7 @@ struct err;
 
 struct sheet_row {
     int number;          /* 1-based row number in the source (xlsx row, csv/md line where it starts) */
-    const char **cells;  /* cells[0] is column A for xlsx, the column after the sheet-name column for csv/md */
+    const char **cells;  /* cells[0]: column A in xlsx; in csv/md, the column after the sheet names */
     size_t ncells;       /* the last cell is never empty; ncells >= 1 */
 };
 

@@ -131,7 +131,8 @@ static size_t utf8_scan(const unsigned char *s, size_t n, size_t *tail)
         unsigned c = s[i];
         if (c < 0x80) { i++; continue; }
         size_t len;
-        unsigned lo = 0x80, hi = 0xBF; /* range of the second byte, which rules out overlongs and surrogates */
+        /* The allowed range of the second byte rules out overlongs and surrogates. */
+        unsigned lo = 0x80, hi = 0xBF;
         if (c >= 0xC2 && c <= 0xDF) len = 2;
         else if (c >= 0xE0 && c <= 0xEF) {
             len = 3;
@@ -237,9 +238,13 @@ static int xml_read_part(struct xlsx *x, zip_int64_t index, struct xml_ctx *c)
             if (good + tail < have || (n == 0 && good < have)) {
                 /* Parse up to the bad byte first, so that the message names the row it is in. */
                 rc = xml_feed(c, buf, good, false);
-                if (!rc)
+                if (rc) break;
+                if (c->sheet)
                     rc = xml_error(c, ERR_INVALID, "the text is not valid UTF-8 (at byte %llu of %.100s)",
-                                   fed + good, c->part);
+                                   fed + good + 1, c->part);
+                else
+                    rc = xml_error(c, ERR_INVALID, "the text is not valid UTF-8 (at byte %llu)",
+                                   fed + good + 1);
                 break;
             }
         }
@@ -400,6 +405,75 @@ static void wb_end(struct xml_ctx *c, const char *name)
     if (w->sheets_depth == c->depth) w->sheets_depth = -1; /* one <sheets> only */
 }
 
+/* --- string escapes ---------------------------------------------------------------------------- */
+
+static int hex4(const char *s)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* The UTF-16 unit of an "_xHHHH_" escape at s[i..n), or -1. */
+static int escape_at(const char *s, size_t i, size_t n)
+{
+    if (n - i < 7 || s[i] != '_' || s[i + 1] != 'x' || s[i + 6] != '_') return -1;
+    return hex4(s + i + 2);
+}
+
+/* Strings in OOXML escape characters XML cannot hold (and literal "_x" runs) as "_xHHHH_", UTF-16
+ * units in hex: Excel writes a carriage return in a cell as "_x000D_" and the text "_x0041_" as
+ * "_x005F_x0041_". Decoded in place, since UTF-8 is never longer than the escape. NUL and unpaired
+ * surrogates are left as written: they cannot be a C string's text. */
+static void unescape_ooxml(struct strbuf *sb)
+{
+    if (!memchr(sb->data, '_', sb->len)) return;
+    char *s = sb->data;
+    size_t n = sb->len, o = 0;
+    for (size_t i = 0; i < n;) {
+        int u = escape_at(s, i, n);
+        unsigned cp = (unsigned)u;
+        size_t used = 7;
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            int lo = escape_at(s, i + 7, n);
+            if (i + 7 < n && lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + (((unsigned)u - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
+                used = 14;
+            } else {
+                u = -1;
+            }
+        }
+        if (u <= 0 || (u >= 0xDC00 && u <= 0xDFFF)) {
+            s[o++] = s[i++];
+            continue;
+        }
+        if (cp < 0x80) {
+            s[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            s[o++] = (char)(0xC0 | cp >> 6);
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            s[o++] = (char)(0xE0 | cp >> 12);
+            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            s[o++] = (char)(0xF0 | cp >> 18);
+            s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        }
+        i += used;
+    }
+    sb->len = o;
+    s[o] = '\0';
+}
+
 /* --- shared strings --------------------------------------------------------------------------- */
 
 struct sst_ctx {
@@ -451,6 +525,7 @@ static void sst_end(struct xml_ctx *c, const char *name)
             x->sst = n;
             x->sst_cap = cap;
         }
+        unescape_ooxml(&s->text);
         x->sst[x->nsst++] = s->text.len ? arena_strndup(x->arena, s->text.data, s->text.len) : "";
     }
 }
@@ -572,7 +647,10 @@ static const char *cell_value(struct ws_ctx *w, bool *in_arena)
 {
     struct xml_ctx *c = &w->x;
     *in_arena = false;
-    if (w->type == 'i' || (!w->has_v && w->has_is)) return w->is.data;
+    if (w->type == 'i' || (!w->has_v && w->has_is)) {
+        unescape_ooxml(&w->is);
+        return w->is.data;
+    }
     if (!w->has_v) return "";
     if (w->type == 's') {
         int64_t i;

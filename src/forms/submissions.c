@@ -35,26 +35,19 @@ static void random_token(char out[33])
 
 const char *submission_normalise_code(struct arena *a, const char *typed)
 {
-    char buf[10];
+    char raw[8];
     int n = 0;
     for (const char *p = typed; p && *p; p++) {
         char c = (char)toupper((unsigned char)*p);
         if (c == ' ' || c == '-') continue;
-        if (c == 'O') c = '0'; /* what people mistype, as Crockford's scheme reads it */
+        if (c == 'O') c = '0'; /* what people mistype, read as Crockford's scheme reads it */
         if (c == 'I' || c == 'L') c = '1';
         if (!strchr(code_alphabet, c) || n == 8) return NULL;
-        if (n == 4) buf[n++ + 0] = '-', n += 0;
-        buf[n + (n >= 5 ? 0 : 0)] = c;
-        n++;
+        raw[n++] = c;
     }
-    if (n != 9) return NULL;
-    buf[9] = '\0';
-    return arena_strdup(a, buf);
+    if (n != 8) return NULL;
+    return arena_printf(a, "%.4s-%.4s", raw, raw + 4);
 }
-
-static const char sql_columns[] =
-    "id, instance_id, form_id, form_version_id, revision, status, lang, answers, token, resume_code,"
-    " page, started_at, submitted_at, is_demo";
 
 static void read_row(struct store_stmt *s, struct arena *a, struct submission *out)
 {
@@ -160,10 +153,6 @@ static int find_one(struct store *st, struct arena *a, const char *sql, const ch
 int submission_by_token(struct store *st, struct arena *a, const char *token, struct submission *out,
                         struct err *e)
 {
-    static char sql[256];
-    static const char fmt[] = "SELECT %s FROM submissions WHERE token = ?";
-    (void)fmt;
-    (void)sql;
     static const char q[] =
         "SELECT id, instance_id, form_id, form_version_id, revision, status, lang, answers, token,"
         " resume_code, page, started_at, submitted_at, is_demo FROM submissions WHERE token = ?";

@@ -1,5 +1,6 @@
 #include "html/html.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 void html_lit_(struct strbuf *sb, const char *literal, size_t len)
@@ -26,8 +27,15 @@ static size_t utf8_seq(const unsigned char *s)
     return len;
 }
 
+/* U+0080..U+009F (C1 controls) in UTF-8: C2 80..C2 9F. */
+static bool is_c1_control(const unsigned char *s)
+{
+    return s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F;
+}
+
 /* Escapes for both content and double-quoted attributes: the five characters that can end a
- * context, and control characters other than tab/newline (they are not allowed in HTML text). */
+ * context, and control characters (C0 other than tab/newline/CR, DEL, C1) which are not allowed
+ * in HTML text: they become U+FFFD, as does invalid UTF-8 (one U+FFFD per bad byte). */
 static void escape(struct strbuf *sb, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -48,14 +56,20 @@ static void escape(struct strbuf *sb, const char *str)
                 rep = "\xEF\xBF\xBD";
             } else if (*s >= 0x80) {
                 size_t n = utf8_seq(s);
-                if (n == 0) rep = "\xEF\xBF\xBD";
-                else skip = n;
+                if (n == 0) {
+                    rep = "\xEF\xBF\xBD";
+                } else if (is_c1_control(s)) {
+                    rep = "\xEF\xBF\xBD";
+                    skip = 2;
+                } else {
+                    skip = n;
+                }
             }
         }
         if (rep) {
             strbuf_append(sb, run, (size_t)(s - run));
             strbuf_puts(sb, rep);
-            s += 1;
+            s += skip;
             run = s;
         } else {
             s += skip;
@@ -80,18 +94,23 @@ int html_url_is_safe(const char *url)
      * judged after removing them: "java\tscript:" is still javascript. */
     char scheme[16];
     size_t n = 0;
+    bool too_long = false; /* longer than any scheme we allow; still relative if no ':' follows */
     const unsigned char *p = (const unsigned char *)url;
     while (*p && *p <= 0x20) p++;
     for (; *p; p++) {
         if (*p == '\t' || *p == '\n' || *p == '\r') continue;
         if (*p == ':') break;
         if (*p == '/' || *p == '?' || *p == '#') return 1; /* no scheme: relative */
-        if (n + 1 >= sizeof scheme) return 0;
+        if (n + 1 >= sizeof scheme) {
+            too_long = true;
+            continue;
+        }
         char c = (char)*p;
         if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
         scheme[n++] = c;
     }
     if (!*p) return 1; /* no colon at all: relative */
+    if (too_long) return 0;
     scheme[n] = '\0';
     return strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0 || strcmp(scheme, "mailto") == 0;
 }
@@ -104,15 +123,26 @@ void html_url(struct strbuf *sb, const char *url)
     }
     /* Spaces and quotes cannot end a quoted attribute once escaped, but a raw space in a URL is
      * still wrong: percent-encode it, escape the rest. */
-    for (const char *p = url; *p; p++) {
+    const unsigned char *p = (const unsigned char *)url;
+    while (*p) {
+        if (*p >= 0x80) {
+            /* Invalid UTF-8 becomes U+FFFD, as everywhere on a page; C1 controls are dropped
+             * like C0 ones; well-formed text stays (the browser percent-encodes it). */
+            size_t n = utf8_seq(p);
+            if (n == 0) strbuf_puts(sb, "\xEF\xBF\xBD");
+            else if (!is_c1_control(p)) strbuf_append(sb, p, n);
+            p += n ? n : 1;
+            continue;
+        }
         if (*p == ' ') strbuf_puts(sb, "%20");
         else if (*p == '&') strbuf_puts(sb, "&amp;");
         else if (*p == '"') strbuf_puts(sb, "%22");
         else if (*p == '\'') strbuf_puts(sb, "%27");
         else if (*p == '<') strbuf_puts(sb, "%3C");
         else if (*p == '>') strbuf_puts(sb, "%3E");
-        else if ((unsigned char)*p < 0x20 || *p == 0x7F) continue;
-        else strbuf_putc(sb, *p);
+        else if (*p < 0x20 || *p == 0x7F) { /* dropped, as browsers drop tabs and newlines */ }
+        else strbuf_putc(sb, (char)*p);
+        p++;
     }
 }
 

@@ -238,6 +238,11 @@ int store_schema_version(struct store *st, struct err *e)
 int store_migrate(struct store *st, const struct store_migration *list, size_t count, int *applied,
                   struct err *e)
 {
+    struct err local; /* e may be NULL, but a failed migration's reason is read from it below */
+    if (!e) {
+        err_clear(&local);
+        e = &local;
+    }
     if (applied) *applied = 0;
     int current = store_schema_version(st, e);
     if (current < 0) return -1;

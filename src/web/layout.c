@@ -16,6 +16,7 @@ struct nav_entry {
 
 static const struct nav_entry nav[] = {
     {"home", "/", N_("Home")},
+    {"forms", "/forms", N_("Forms")},
 };
 
 /* The current path with ?lang=xx, so that switching language keeps the reader on the same page. */
@@ -99,10 +100,12 @@ void layout_date(struct http_request *req, struct strbuf *sb, const char *iso)
         html_text(sb, iso ? iso : "");
         return;
     }
-    /* Day, month, year reads right in English (UK), French and Spanish alike; Spanish joins them
-     * with "de". A language that needs another order gets its own pattern here. */
+    /* Day, month, year reads right in English (UK), French, Spanish, German and Polish (whose
+     * catalogue has the genitive month names); Spanish joins them with "de", German puts a
+     * full stop after the day. A language that needs another order gets its own pattern here. */
     const char *code = web_state(req)->lang->code;
     html_int(sb, d);
+    if (strcmp(code, "de") == 0) html_lit(sb, "."); /* "12. Januar 2026" */
     html_lit(sb, " ");
     if (strcmp(code, "es") == 0) html_lit(sb, "de ");
     html_text(sb, T(req, months[m - 1]));

@@ -73,6 +73,22 @@ static struct cached_form *form_for_version(struct http_request *req, const char
     return s;
 }
 
+int survey_latest(struct http_request *req, const char *form_id, struct survey_form *out)
+{
+    struct err e;
+    err_clear(&e);
+    struct form_version_info info;
+    int rc = form_store_latest(web_state(req)->store, req->arena, form_id, &info, &e);
+    if (rc < 0) return e.code ? e.code : rc;
+    struct cached_form *cf = form_for_version(req, info.id);
+    if (!cf) return ERR_INTERNAL;
+    out->version_id = info.id;
+    out->version = info.version;
+    out->form = cf->form;
+    out->pages = &cf->pages;
+    return 0;
+}
+
 /* --- the respondent's session ------------------------------------------------------------------ */
 
 struct visit {

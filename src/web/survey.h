@@ -11,6 +11,19 @@
 
 void survey_routes(struct router *r);
 
+struct form;
+struct form_pages;
+
+/* The latest version of a form, parsed once per worker and cached. Returns 0, ERR_NOT_FOUND, or
+ * another negative code (the database, a stored file that no longer reads). */
+struct survey_form {
+    const char *version_id;
+    const char *version;
+    const struct form *form;
+    const struct form_pages *pages;
+};
+int survey_latest(struct http_request *req, const char *form_id, struct survey_form *out);
+
 /* Per-worker cache of parsed forms (web.c owns one per worker). */
 struct survey_cache;
 struct survey_cache *survey_cache_new(void);

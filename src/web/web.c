@@ -3,6 +3,8 @@
 #include "base/log.h"
 #include "http/router.h"
 #include "program/schema.h"
+#include "web/api.h"
+#include "web/forms_pages.h"
 #include "web/pages.h"
 #include "web/static_assets.h"
 #include "web/survey.h"
@@ -27,6 +29,8 @@ static void build_routes(struct router *r)
     router_add(r, HTTP_GET, "/healthz", page_healthz);
     router_add(r, HTTP_GET, "/static/{file...}", static_assets_handle);
     survey_routes(r);
+    api_routes(r);
+    forms_pages_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)

@@ -40,6 +40,7 @@ if (!bin || !outDir) {
 
 let server = null;
 let browser = null;
+const extraBrowsers = [];
 let tmpDir = null;
 const serverLog = [];
 let cleaning = null;
@@ -71,9 +72,10 @@ async function stopServer() {
 // Idempotent: called at the end, on a signal and by the guard; always leaves nothing running.
 function cleanup() {
   cleaning ??= (async () => {
-    if (browser) {
+    for (const b of [browser, ...extraBrowsers]) {
+      if (!b) continue;
       // playwright kills the browser it launched when node exits, so a hung close is survivable.
-      await withTimeout(browser.close(), 5000, 'browser close').catch(() => {});
+      await withTimeout(b.close(), 5000, 'browser close').catch(() => {});
     }
     await stopServer();
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
@@ -124,6 +126,14 @@ function startServer(db) {
       clearTimeout(timer);
       reject(new Error(`server exited before serving (code ${code}, signal ${signal})`));
     });
+  });
+}
+
+function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    timeout: 30_000,
   });
 }
 
@@ -227,9 +237,15 @@ test('keyboard: skip link, focus order, visible focus', async (t) => {
   f = await focused(page);
   check(f && f.afterMainStart, `Tab after the skip link goes to ${JSON.stringify(f && f.text)}, before <main>`);
 
-  // Afresh: the header in order, each with a focus indicator one can see.
+  // Afresh: the header in order, each with a focus indicator one can see. The navigation and the
+  // languages grow with the application, so their links come from the page, in document order.
   await page.goto('/');
-  const expected = ['Skip to content', 'edubridge', 'Home', 'English', 'Français', 'Español'];
+  const texts = async (sel) => (await page.locator(sel).allTextContents()).map((s) => s.trim());
+  const navMain = await texts('nav.main a');
+  const langs = await texts('nav.langs a');
+  check(navMain[0] === 'Home', `the main navigation is ${JSON.stringify(navMain)}, without Home first`);
+  for (const l of ['English', 'Français', 'Español']) check(langs.includes(l), `no language link ${l} in ${JSON.stringify(langs)}`);
+  const expected = ['Skip to content', 'edubridge', ...navMain, ...langs];
   const seen = [];
   for (const want of expected) {
     await page.keyboard.press('Tab');
@@ -318,16 +334,26 @@ test('axe-core: no serious or critical violations (home and 404, en and fr)', as
 });
 
 test('home page: no console errors', async (t) => {
-  const page = await newPage(t);
+  // A browser of its own: Chromium asks for /favicon.ico once per browser, and an earlier test
+  // would have spent that request (and its console error) out of sight.
+  const fresh = await launchBrowser();
+  extraBrowsers.push(fresh);
+  const context = await fresh.newContext({ baseURL: t.base, viewport: { width: 1280, height: 800 } });
+  t.contexts.push(context);
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const page = await context.newPage();
   const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url || 'page'})`); });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} for ${r.url()}`); });
   for (const url of ['/', '/?lang=fr', '/?lang=es']) {
-    await page.goto(url, { waitUntil: 'load' });
+    await page.goto(url, { waitUntil: 'networkidle' });
+    // The browser asks for /favicon.ico after the load, outside the page's own requests: give it time.
+    await page.waitForTimeout(300);
   }
   check(errors.length === 0, errors.join('; '));
+  await fresh.close();
 });
 
 // ---- the run ----------------------------------------------------------------------------------
@@ -341,18 +367,14 @@ async function main() {
 
   const port = await startServer(db);
   const base = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: 30_000,
-  });
+  browser = await launchBrowser();
 
   let failed = 0;
   for (const { name, fn } of tests) {
-    const t = { base, contexts: [] }; const t0 = Date.now();
+    const t = { base, contexts: [] };
     try {
       await withTimeout(fn(t), 30_000, 'the test');
-      console.log(`browser ok - ${name}`, process.env.T ? Date.now() - t0 : "");
+      console.log(`browser ok - ${name}`);
     } catch (e) {
       failed++;
       const reason = String(e && e.message ? e.message : e).split('\n')[0];

@@ -146,7 +146,7 @@ class Pages(unittest.TestCase):
         # The cookie beats Accept-Language; ?lang= beats the cookie.
         _, _, body = self.server.get('/', {'Accept-Language': 'es-ES,es;q=0.9,en;q=0.5'})
         self.assertIn('<html lang="es"', body.decode())
-        _, _, body = self.server.get('/', {'Accept-Language': 'de, fr;q=0.8, en;q=0.5'})
+        _, _, body = self.server.get('/', {'Accept-Language': 'it, fr;q=0.8, en;q=0.5'})
         self.assertIn('<html lang="fr"', body.decode())
         _, _, body = self.server.get('/', {'Accept-Language': 'es', 'Cookie': 'lang=fr'})
         self.assertIn('<html lang="fr"', body.decode())

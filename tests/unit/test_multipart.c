@@ -309,6 +309,8 @@ static const struct bad_case bad_cases[] = {
      "missing closing boundary: the body ends in part 1", "<B a|-|text/plain>A"},
     {"closing boundary with one dash only", "--b\r\n" CD "name=\"a\"\r\n\r\nA\r\n--b-", 0, 0,
      ERR_INVALID, "missing closing boundary: the body ends in part 1", "<B a|-|text/plain>A"},
+    {"body ends in the first boundary line", "preamble\r\n--b \t", 0, 0, ERR_INVALID,
+     "missing closing boundary: the body ends in the first boundary line", ""},
     {"garbage, no boundary", "this is not multipart at all\r\n--c--\r\n", 0, 0, ERR_INVALID,
      "missing closing boundary: the body has no boundary at all", ""},
     {"empty body", "", 0, 0, ERR_INVALID,

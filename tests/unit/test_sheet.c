@@ -480,9 +480,9 @@ static void test_xlsx_libxlsxwriter(void **state)
 static void test_xlsx_parts(void **state)
 {
     struct fixture *f = *state;
-    /* An absolute target, a shared strings part with rich runs, xml:space and phonetic runs, a
-     * strict-namespace worksheet, rows and cells without r, a row that is only styled, and a hidden
-     * chart sheet that is not a worksheet. */
+    /* An absolute target, a shared strings part with rich runs, xml:space, phonetic runs and
+     * _xHHHH_ escapes, a strict-namespace worksheet, rows and cells without r, a row that is only
+     * styled, and a chart sheet that is not a worksheet. */
     const char *workbook =
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
         "<x:workbook xmlns:x=\"http://purl.oclc.org/ooxml/spreadsheetml/main\" "
@@ -503,11 +503,12 @@ static void test_xlsx_parts(void **state)
         "Target=\"strings.xml\"/>"
         "</Relationships>";
     const char *sst =
-        "<sst xmlns=\"http://purl.oclc.org/ooxml/spreadsheetml/main\" count=\"4\">"
+        "<sst xmlns=\"http://purl.oclc.org/ooxml/spreadsheetml/main\" count=\"5\">"
         "<si><t>type</t></si>"
         "<si><r><rPr><b/></rPr><t>na</t></r><r><t xml:space=\"preserve\">me </t></r></si>"
         "<si><t>東京</t><rPh sb=\"0\" eb=\"2\"><t>トウキョウ</t></rPh></si>"
         "<si/>"
+        "<si><t>a_x000D_\nb _x005F_x0041_ _xD83D__xDE00_ _xD800_ _x0000_ _x00e9__x</t></si>"
         "</sst>";
     const char *a =
         "<worksheet xmlns=\"http://purl.oclc.org/ooxml/spreadsheetml/main\"><sheetData>"
@@ -517,7 +518,8 @@ static void test_xlsx_parts(void **state)
         "<row r=\"1048576\" s=\"1\" customFormat=\"1\"><c r=\"XFD1048576\" s=\"1\"/></row>"
         "</sheetData><mergeCells count=\"0\"/></worksheet>";
     const char *b =
-        SHEET_OPEN "<row r=\"5\"><c r=\"A5\" t=\"d\"><v>2024-01-31</v></c><c r=\"B5\"><v>0.1</v></c></row>" SHEET_CLOSE;
+        SHEET_OPEN "<row r=\"5\"><c r=\"A5\" t=\"d\"><v>2024-01-31</v></c><c r=\"B5\"><v>0.1</v></c>"
+        "<c r=\"C5\" t=\"s\"><v>4</v></c><c r=\"D5\" t=\"inlineStr\"><is><t>_x0031_</t></is></c></row>" SHEET_CLOSE;
     size_t len;
     char *data = make_zip(&len, "[Content_Types].xml", CONTENT_TYPES, "_rels/.rels", ROOT_RELS,
                           "xl/workbook.xml", workbook, "xl/_rels/workbook.xml.rels", rels,
@@ -530,7 +532,7 @@ static void test_xlsx_parts(void **state)
     check_row(s, 0, 2, 2, "type", "name ");
     check_row(s, 1, 3, 5, "", "東京", "inline", "#N/A", "2");
     s = sheet_find(&f->book, "choices");
-    check_row(s, 0, 5, 2, "2024-01-31", "0.1");
+    check_row(s, 0, 5, 4, "2024-01-31", "0.1", "a\r\nb _x0041_ 😀 _xD800_ _x0000_ é_x", "1");
     assert_null(sheet_find(&f->book, "chart"));
 }
 
@@ -563,6 +565,11 @@ static void test_xlsx_broken(void **state)
     assert_error(f, read_one_sheet(f, SHEET_OPEN "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>ok</t></is></c></row>"
                                       "<row r=\"7\"><c r=\"C7\" t=\"inlineStr\"><is><t>caf\xE9</t></is></c></row>" SHEET_CLOSE),
                  ERR_INVALID, "sheet survey, row 7: the text is not valid UTF-8");
+    data = make_zip(&len, "xl/workbook.xml", WORKBOOK_1, "xl/_rels/workbook.xml.rels", WB_RELS_1,
+                    "xl/sharedStrings.xml", "<sst><si><t>ok</t></si><si><t>Gr\xFC\xDF" "e</t></si></sst>", NULL);
+    rc = sheet_read_memory(&f->arena, "xlsx", data, len, &f->book, &f->err);
+    free(data);
+    assert_error(f, rc, ERR_INVALID, "xl/sharedStrings.xml: the text is not valid UTF-8 (at byte 33)");
     assert_error(f, read_one_sheet(f, SHEET_OPEN "<row r=\"3\"><c r=\"A3\"><v>1</v></c><c r=\"B3\"><v>1<v></c></row>" SHEET_CLOSE),
                  ERR_INVALID, "sheet survey, row 3: the XML is not well-formed at line 1");
     assert_error(f, read_one_sheet(f, SHEET_OPEN "<row r=\"4\"><c r=\"B4\" t=\"s\"><v>5</v></c></row>" SHEET_CLOSE),

@@ -1,0 +1,211 @@
+"""Answering a form through the pages, with no JavaScript: the real binary over HTTP."""
+import os
+import re
+import sys
+import tempfile
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, run_cli  # noqa: E402
+
+FORM = os.path.join(os.path.dirname(__file__), 'forms', 'skip.md')
+
+
+def form_body(fields):
+    return urllib.parse.urlencode(fields, doseq=True)
+
+
+class Survey(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        code, out, err = run_cli('form', 'import', FORM, '--db', cls.server.db)
+        assert code == 0, err
+        assert "imported form 'skip-test'" in out, out
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def post(self, path, fields):
+        return self.server.request('POST', path, body=form_body(fields),
+                                   headers={'Content-Type': 'application/x-www-form-urlencoded'})
+
+    def start(self, lang='en'):
+        status, headers, _ = self.post('/s/skip-test/start', {'lang': lang})
+        self.assertEqual(status, 303)
+        return headers['location']
+
+    def follow(self, location):
+        status, headers, body = self.server.get(location)
+        self.assertEqual(status, 200, location)
+        return body.decode()
+
+    def test_intro_page(self):
+        status, _, body = self.server.get('/s/skip-test')
+        self.assertEqual(status, 200)
+        html = body.decode()
+        self.assertIn('Skip test', html)
+        self.assertIn('action="/s/skip-test/start"', html)
+        self.assertIn('Resume code', html)
+        self.assertEqual(self.server.get('/s/no-such-form')[0], 404)
+
+    def test_same_page_dependency_moves_to_a_later_page(self):
+        first = self.start()
+        html = self.follow(first)
+        self.assertIn('Does the school have internet?', html)
+        self.assertNotIn('How fast is it?', html)  # depends on the answer above: a later page
+        self.assertNotIn('<script', html)
+
+    def test_full_flow_with_errors_skip_logic_repeat_and_review(self):
+        loc = self.start()
+        page_path = loc.split('?')[0]
+        # Page 1: internet = no, so the speed question never shows.
+        status, headers, _ = self.post(page_path, {'i': '0', 'go': 'next', 'f-has_internet': 'no'})
+        self.assertEqual(status, 303)
+        loc = headers['location']
+        html = self.follow(loc)
+        self.assertIn('How many learners?', html)
+        # A constraint error re-shows the page with the message and the input kept.
+        page_path = loc.split('?')[0]
+        status, _, body = self.post(page_path, {'i': '0', 'go': 'next', 'f-learners': '99999'})
+        self.assertEqual(status, 422)
+        html = body.decode()
+        self.assertIn('class="error-summary"', html)
+        self.assertIn('href="#f-learners"', html)
+        self.assertIn('Between 1 and 5000', html)
+        self.assertIn('value="99999"', html)
+        self.assertIn('aria-invalid="true"', html)
+        # Not a number at all.
+        status, _, body = self.post(page_path, {'i': '0', 'go': 'next', 'f-learners': 'many'})
+        self.assertEqual(status, 422)
+        self.assertIn('whole number', body.decode())
+        status, headers, _ = self.post(page_path, {'i': '0', 'go': 'next', 'f-learners': '120'})
+        self.assertEqual(status, 303)
+        # Needs (select_multiple), with a forged extra field that must be ignored.
+        loc = headers['location']
+        self.assertIn('What do you need?', self.follow(loc))
+        status, headers, _ = self.post(loc.split('?')[0], {'i': '0', 'go': 'next', 'f-needs': ['devices', 'training'],
+                                                           'f-speed': 'fast', 'f-bogus': 'x'})
+        self.assertEqual(status, 303)
+        # The note shows the calculation.
+        loc = headers['location']
+        self.assertIn('You chose 2 needs.', self.follow(loc))
+        status, headers, _ = self.post(loc.split('?')[0], {'i': '0', 'go': 'next'})
+        loc = headers['location']
+        # Repeat: first teacher, then "add another?", then a second one, then no more.
+        self.assertIn('?i=1', loc)
+        self.assertIn("Teacher&#39;s name", self.follow(loc))
+        status, headers, _ = self.post(loc.split('?')[0], {'i': '1', 'go': 'next', 'f-teacher_name': 'Ana'})
+        loc = headers['location']
+        self.assertIn('more=1', loc)
+        self.assertIn('Add another?', self.follow(loc))
+        status, headers, _ = self.post(loc.split('?')[0], {'i': '1', 'more': '1', 'go': 'next', 'add': 'yes'})
+        loc = headers['location']
+        self.assertIn('?i=2', loc)
+        status, headers, _ = self.post(loc.split('?')[0], {'i': '2', 'go': 'next', 'f-teacher_name': 'Bo'})
+        loc = headers['location']
+        status, headers, _ = self.post(loc.split('?')[0], {'i': '2', 'more': '1', 'go': 'next', 'add': 'no'})
+        loc = headers['location']
+        self.assertTrue(loc.endswith('/review'), loc)
+        html = self.follow(loc)
+        for text in ('Check your answers', 'No', '120', 'Devices, Training', 'Ana', 'Bo'):
+            self.assertIn(text, html)
+        self.assertNotIn('How fast is it?', html)  # the forged speed answer was not kept
+        # Submit: thank you only after the commit; the draft cannot be changed any more.
+        base = loc[:-len('/review')]
+        status, headers, _ = self.post(base + '/submit', {})
+        self.assertEqual(status, 303)
+        self.assertTrue(headers['location'].endswith('/done'))
+        html = self.follow(headers['location'])
+        self.assertIn('Thank you', html)
+        self.assertRegex(html, r'uuid:[0-9a-f-]{36}')
+        status, headers, _ = self.post(base + '/p/1', {'i': '0', 'go': 'next', 'f-has_internet': 'yes'})
+        self.assertEqual(status, 303)
+        self.assertTrue(headers['location'].endswith('/done'))
+
+    def test_required_answer_missing(self):
+        loc = self.start()
+        status, _, body = self.post(loc.split('?')[0], {'i': '0', 'go': 'next'})
+        self.assertEqual(status, 422)
+        self.assertIn('This question needs an answer.', body.decode())
+
+    def test_resume_by_code(self):
+        loc = self.start()
+        html = self.follow(loc)
+        code = re.search(r'<strong class="code">([0-9A-Z]{4}-[0-9A-Z]{4})</strong>', html).group(1)
+        status, headers, _ = self.post(loc.split('?')[0], {'i': '0', 'go': 'save', 'f-has_internet': 'yes'})
+        self.assertEqual(status, 303)
+        self.assertIn(code, self.follow(headers['location']))
+        # Typed in lower case with a space: still found.
+        status, headers, _ = self.post('/s/skip-test/resume', {'code': code.lower().replace('-', ' ')})
+        self.assertEqual(status, 303)
+        status, headers, _ = self.server.get(headers['location'])
+        self.assertEqual(status, 303)
+        html = self.follow(headers['location'])
+        self.assertIn('checked', html)  # the saved answer is there
+        status, _, body = self.post('/s/skip-test/resume', {'code': 'ZZZZ-ZZZZ'})
+        self.assertEqual(status, 404)
+        self.assertIn('resume code', body.decode())
+
+    def test_language_switch(self):
+        loc = self.start(lang='fr')
+        html = self.follow(loc)
+        self.assertIn('<html lang="fr"', html)
+        self.assertIn("L&#39;école a-t-elle internet ?", html)
+        self.assertIn('Suivant', html)  # the interface speaks French too
+        html = self.follow(loc + '&lang=en')
+        self.assertIn('Does the school have internet?', html)
+
+    def test_unknown_token_and_bad_page(self):
+        self.assertEqual(self.server.get('/s/skip-test/r/0123456789abcdef0123456789abcdef/p/1?i=0')[0], 404)
+        loc = self.start()
+        self.assertEqual(self.server.get(loc.split('?')[0][:-1] + '99?i=0')[0], 404)
+        self.assertEqual(self.server.get(loc.split('?')[0] + '?i=7')[0], 404)
+
+
+class Import(unittest.TestCase):
+    def test_validate_and_import_versions(self):
+        code, out, _ = run_cli('form', 'validate', FORM)
+        self.assertEqual(code, 0)
+        self.assertIn("form 'skip-test'", out)
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, 'x.db')
+            code, out, _ = run_cli('form', 'import', FORM, '--db', db)
+            self.assertIn("version '1' (version 1 of this form)", out)
+            code, out, _ = run_cli('form', 'import', FORM, '--db', db)
+            self.assertEqual(code, 0)
+            self.assertIn('(version 2 of this form)', out)
+            code, out, _ = run_cli('form', 'list', '--db', db)
+            self.assertIn('skip-test', out)
+
+    def test_broken_form_imports_nothing(self):
+        with tempfile.TemporaryDirectory() as d:
+            bad = os.path.join(d, 'bad.md')
+            with open(bad, 'w') as f:
+                f.write('| survey |\n| | type | name | label | relevant |\n'
+                        '| | integer | a | A | ${nothing} = 1 |\n| | foo | b | B | |\n'
+                        '| | text | a | Again | (1 + |\n')
+            code, out, err = run_cli('form', 'validate', bad)
+            self.assertEqual(code, 1)
+            self.assertIn('row 3', err)
+            self.assertIn('nothing', err)
+            self.assertIn("'foo'", err)
+            db = os.path.join(d, 'x.db')
+            code, out, err = run_cli('form', 'import', bad, '--db', db)
+            self.assertEqual(code, 1)
+            code, out, _ = run_cli('form', 'list', '--db', db)
+            self.assertIn('no forms yet', out)
+
+    def test_usage(self):
+        self.assertEqual(run_cli('form')[0], 2)
+        self.assertEqual(run_cli('form', 'frobnicate', 'x')[0], 2)
+        self.assertEqual(run_cli('form', 'validate')[0], 2)
+        code, out, _ = run_cli('form', '--help')
+        self.assertEqual(code, 0)
+        self.assertIn('edubridge form validate FILE', out)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
