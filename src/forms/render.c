@@ -436,6 +436,11 @@ void render_read_post(struct engine *en, const struct form_page *pg, int instanc
         const char *v = get(ctx, id, 0);
         char *t = arena_strdup(en->a, v ? v : "");
         if (fd->type != FT_TEXT) str_trim(t);
+        /* Most respondents write decimals with a comma ("2,5"): store the point the form reads. */
+        if ((fd->type == FT_DECIMAL || fd->type == FT_RANGE) && !strchr(t, '.')) {
+            char *comma = strchr(t, ',');
+            if (comma && !strchr(comma + 1, ',')) *comma = '.';
+        }
         answers_set(en->ans, fd->name, instance, t);
     }
 }

@@ -3,8 +3,9 @@
  * A respondent's draft is found again by its token (a 128-bit random value in the page address,
  * never shown elsewhere) or by its resume code (8 letters and digits shown on the page, for coming
  * back from another device). Submitting turns the draft into a submitted answer set in one
- * statement, committed (synchronously) before the caller says thank you. A submitted answer set is
- * never edited: submission_revise adds a revision that supersedes it. */
+ * transaction with its rows in the value index (forms/values.h), committed (synchronously) before
+ * the caller says thank you. A submitted answer set is never edited: submission_revise adds a
+ * revision that supersedes it. */
 #ifndef EDUBRIDGE_SUBMISSIONS_H
 #define EDUBRIDGE_SUBMISSIONS_H
 
@@ -12,6 +13,8 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "forms/answers.h"
+#include "forms/form.h"
 #include "store/store.h"
 
 struct submission {
@@ -41,11 +44,29 @@ int submission_by_resume_code(struct store *st, struct arena *a, const char *for
                               struct submission *out, struct err *e);
 int submission_save_draft(struct store *st, const char *id, const char *answers, int page,
                           const char *lang, struct err *e);
-int submission_submit(struct store *st, const char *id, const char *answers, struct err *e);
-/* A submitted answer set in one go (the API, imports, demo data). submitted_at NULL: now. */
-int submission_insert(struct store *st, struct arena *a, const char *form_id, const char *version_id,
-                      const char *lang, const char *answers, bool is_demo, const char *submitted_at,
+/* Submits a draft: its answers (stored as JSON made from ans) and their rows in the value index
+ * (forms/values.h) in one transaction, committed before it returns. f is the form version the
+ * draft answers. ERR_CONFLICT when it was submitted already. */
+int submission_submit(struct store *st, const struct form *f, const char *id, const struct answers *ans,
+                      struct err *e);
+/* A submitted answer set in one go (the API, imports, demo data), indexed and committed in one
+ * transaction like submission_submit. f is the version version_id; submitted_at NULL: now. */
+int submission_insert(struct store *st, struct arena *a, const struct form *f, const char *version_id,
+                      const char *lang, const struct answers *ans, bool is_demo, const char *submitted_at,
                       struct submission *out, struct err *e);
+/* The same inside the caller's transaction, for loads of many answer sets in one commit (imports,
+ * benchmarks): the caller begins, commits, and rolls back on failure. json: ans as JSON, made by
+ * the caller (answers_to_json) when it has it already; NULL: made here. */
+int submission_insert_in(struct store *st, struct arena *a, const struct form *f, const char *version_id,
+                         const char *lang, const struct answers *ans, const char *json, bool is_demo,
+                         const char *submitted_at, struct submission *out, struct err *e);
+/* A correction: a new revision of a current submitted answer set (same instance_id, revision + 1,
+ * supersedes it), which becomes current while the previous one stops being current and leaves the
+ * value index; one transaction, committed before it returns. ERR_CONFLICT when previous_id is not
+ * the current submitted revision. */
+int submission_revise(struct store *st, struct arena *a, const struct form *f, const char *version_id,
+                      const char *previous_id, const struct answers *ans, struct submission *out,
+                      struct err *e);
 /* Normalises a code typed by a person ("abcd 2345", "ABCD-2345") to the stored form; NULL if
  * it cannot be one. */
 const char *submission_normalise_code(struct arena *a, const char *typed);

@@ -72,6 +72,34 @@ const struct store_migration schema_migrations[] = {
      " updated_at TEXT NOT NULL);"
      "CREATE INDEX submissions_by_form ON submissions (form_id, status, is_current);"
      "CREATE INDEX submissions_by_instance ON submissions (instance_id, revision);"},
+    {3, "submission values for summaries",
+     /* Summaries read one row per answer value instead of parsing every stored JSON answer set
+      * (forms/values.h says which fields and values). Rows are keyed by a small integer, the
+      * submission's seq, given when a submission becomes current and submitted (NULL before): an
+      * integer keeps the rows and indexes about a third smaller than the 36-byte text id, and
+      * SQLite's own rowid would not do, as VACUUM may renumber it. The cascade keeps erasure
+      * real: deleting a submission deletes its values.
+      *  - by_value: counts per value of one field, read from the index alone;
+      *  - by_submission: one field's values in submission order, so that a cross-tab merges two
+      *    ordered scans, and free text reads newest first; it carries number for numeric bins;
+      *  - by_number: numbers in order, for medians and quartiles without sorting;
+      *  - by_key: the cascade and re-indexing find a submission's rows.
+      * Submissions from before this migration get a seq here (in their order of arrival) but no
+      * values: values_rebuild() indexes them from their JSON. */
+     "ALTER TABLE submissions ADD COLUMN seq INTEGER;"
+     "UPDATE submissions SET seq = rowid WHERE status = 'submitted' AND is_current = 1;"
+     "CREATE UNIQUE INDEX submissions_by_seq ON submissions (seq);"
+     "CREATE TABLE submission_values ("
+     " submission INTEGER NOT NULL REFERENCES submissions(seq) ON DELETE CASCADE,"
+     " form_id TEXT NOT NULL,"
+     " field TEXT NOT NULL,"
+     " value TEXT NOT NULL,"
+     " number REAL);"
+     "CREATE INDEX submission_values_by_value ON submission_values (form_id, field, value);"
+     "CREATE INDEX submission_values_by_submission ON submission_values (form_id, field, submission, value, number);"
+     "CREATE INDEX submission_values_by_number ON submission_values (form_id, field, number)"
+     " WHERE number IS NOT NULL;"
+     "CREATE INDEX submission_values_by_key ON submission_values (submission);"},
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 
