@@ -32,6 +32,7 @@ BIN=$(realpath "$BIN")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/edubridge-bench.XXXXXX")
 eb_pid=""
 ng_pid=""
+wrk_pid=""
 stop() { # pid: TERM, then KILL if it has not gone after 5 s
   local pid=$1 i
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
@@ -41,6 +42,7 @@ stop() { # pid: TERM, then KILL if it has not gone after 5 s
   wait "$pid" 2>/dev/null || true
 }
 cleanup() {
+  stop "$wrk_pid"
   stop "$eb_pid"
   stop "$ng_pid"
   rm -rf "$tmp"
@@ -68,7 +70,7 @@ wait_http() { # url: until it answers, 10 s at most
 # Starts edubridge in the background; sets eb_pid and eb_port. Extra arguments go to serve.
 start_edubridge() {
   local log=$1; shift
-  commands+=("$BIN serve --db $tmp/demo.db --listen 127.0.0.1:0 $* >$tmp/edubridge.out 2>$log &")
+  commands+=("$BIN serve --db $tmp/demo.db --listen 127.0.0.1:0${*:+ $*} >$tmp/edubridge.out 2>$log &")
   "$BIN" serve --db "$tmp/demo.db" --listen 127.0.0.1:0 "$@" >"$tmp/edubridge.out" 2>"$log" &
   eb_pid=$!
   local i
@@ -80,6 +82,15 @@ start_edubridge() {
     sleep 0.1
   done
   [ -n "$eb_port" ] || { echo "bench: edubridge did not start" >&2; exit 1; }
+}
+
+# wrk runs as a background job that the script waits for: a signal to the script then stops the
+# run at once (bash defers traps while a foreground command runs).
+in_background() {
+  "$@" &
+  wrk_pid=$!
+  wait "$wrk_pid"
+  wrk_pid=""
 }
 
 # CPU time (user + system, all threads) in clock ticks of a process and its children's processes:
@@ -99,11 +110,11 @@ declare -A rps cpu
 measure() {
   local name=$1 url=$2 pid=$3 t0 t1 n
   if [ "$WARMUP" != 0 ]; then
-    wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null
+    in_background wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null
   fi
   commands+=("wrk -t$THREADS -c$CONNS -d${SECONDS_EACH}s --latency $url")
   t0=$(cpu_ticks "$pid")
-  wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_EACH}s" --latency "$url" >"$tmp/wrk-$name.txt"
+  in_background wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_EACH}s" --latency "$url" >"$tmp/wrk-$name.txt"
   t1=$(cpu_ticks "$pid")
   n=$(awk '/ requests in / {print $1}' "$tmp/wrk-$name.txt")
   cpu[$name]=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
@@ -228,7 +239,7 @@ else
 fi
 echo
 echo "machine: $(nproc) CPUs, $cpu, $(uname -sr); load average before $load_before, after $load_after"
-echo "versions: $("$BIN" version), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "versions: $("$BIN" version) (tree $(git describe --always --dirty 2>/dev/null || echo unknown)), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "commands:"
 for c in "${commands[@]}"; do echo "  $c"; done

@@ -211,7 +211,7 @@ struct i18n_catalogue *i18n_catalogue_parse(const char *name, const char *text, 
     strbuf_free(&plural);
     strbuf_free(&str0);
     strbuf_free(&str1);
-    qsort(c->entries, c->count, sizeof *c->entries, entry_cmp);
+    if (c->count) qsort(c->entries, c->count, sizeof *c->entries, entry_cmp); /* entries is NULL when empty */
     for (size_t i = 1; i < c->count; i++) {
         if (strcmp(c->entries[i - 1].msgid, c->entries[i].msgid) == 0) {
             err_set(e, ERR_INVALID, "%s: \"%s\" is translated twice", name, c->entries[i].msgid);

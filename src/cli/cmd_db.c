@@ -63,8 +63,8 @@ int cmd_demo(int argc, char **argv)
 {
     static const char help[] =
         "Usage: edubridge demo [--db PATH]\n\n"
-        "Loads the deterministic demo programme (\"Bridging the Digital Divide in Education 2026\")\n"
-        "into the database, creating and migrating it first when needed. Demo records are marked as\n"
+        "Loads the deterministic demo programme (\"Bridging the Digital Divide in Education 2026\"),\n"
+        "the needs survey (/s/needs-survey) and about 200 demo answers to it into the database, creating and migrating it first when needed. Demo records are marked as\n"
         "demo data. Loading twice changes nothing.\n\n"
         "  --db PATH   the SQLite database file (default: $EDUBRIDGE_DB, else edubridge.db)\n";
     const char *db;
@@ -79,14 +79,20 @@ int cmd_demo(int argc, char **argv)
     }
     struct arena a;
     arena_init(&a, 64 * 1024);
-    bool loaded = false;
-    rc = demo_load(st, &a, &loaded, &e);
+    struct demo_report report;
+    rc = demo_load(st, &a, &report, &e);
     arena_free(&a);
     store_close(st);
     if (rc < 0) {
         fprintf(stderr, "edubridge demo: %s\n", e.msg);
         return 1;
     }
-    printf(loaded ? "%s: demo programme loaded\n" : "%s: the demo programme is already there\n", db);
+    if (!report.programme && !report.survey_answers) {
+        printf("%s: the demo programme is already there\n", db);
+    } else {
+        printf("%s: demo programme loaded", db);
+        if (report.survey_answers) printf(", with %d demo answers to the needs survey", report.survey_answers);
+        printf("\n");
+    }
     return 0;
 }

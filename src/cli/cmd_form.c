@@ -4,7 +4,10 @@
 #include "base/arena.h"
 #include "base/str.h"
 #include "forms/form_store.h"
+#include "forms/sheet.h"
 #include "forms/xlsform.h"
+
+#include <xlsxwriter.h>
 #include "program/schema.h"
 
 #include <errno.h>
@@ -12,18 +15,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char help[] =
     "Usage: edubridge form validate FILE\n"
     "       edubridge form import FILE [--db PATH]\n"
-    "       edubridge form list [--db PATH]\n\n"
+    "       edubridge form list [--db PATH]\n"
+    "       edubridge form convert FILE OUT.xlsx\n\n"
     "Forms are XLSForms (the format of ODK and KoboToolbox): an .xlsx workbook, or pyxform's .csv or\n"
     ".md layouts, with the sheets survey, choices and settings.\n\n"
     "  validate  checks FILE without importing it: every problem is listed with its sheet, row and\n"
     "            column; exit status 1 when there are errors, 0 with a one-line summary otherwise\n"
     "  import    checks and stores FILE; importing a form_id again adds a new version; a file with\n"
     "            problems imports nothing. Prints the form id and version.\n"
-    "  list      the forms in the database with their latest version\n\n"
+    "  list      the forms in the database with their latest version\n"
+    "  convert   writes the sheets of FILE (.csv, .md or .xlsx) as an .xlsx workbook, cell for\n"
+    "            cell, for people who edit forms in a spreadsheet program\n\n"
     "  --db PATH   the SQLite database file (default: $EDUBRIDGE_DB, else edubridge.db)\n";
 
 static int count_fields(const struct form *f, size_t *questions)
@@ -169,6 +176,50 @@ static int list(const char *db)
     return rc < 0 ? 1 : 0;
 }
 
+static int convert(const char *in, const char *out)
+{
+    struct arena a;
+    arena_init(&a, 64 * 1024);
+    struct sheet_book book;
+    struct err e;
+    err_clear(&e);
+    if (sheet_read_file(&a, in, &book, &e) < 0) {
+        fprintf(stderr, "edubridge form convert: %s: %s\n", in, e.msg);
+        arena_free(&a);
+        return 1;
+    }
+    /* Written next to the target and renamed over it, so that a failure leaves no half file. */
+    char *tmp = arena_printf(&a, "%s.tmp-%d.xlsx", out, (int)getpid());
+    lxw_workbook *wb = workbook_new(tmp);
+    if (!wb) {
+        fprintf(stderr, "edubridge form convert: cannot write %s\n", out);
+        arena_free(&a);
+        return 1;
+    }
+    for (size_t i = 0; i < book.count; i++) {
+        const struct sheet *sh = &book.sheets[i];
+        lxw_worksheet *ws = workbook_add_worksheet(wb, sh->name);
+        for (size_t r = 0; ws && r < sh->nrows; r++) {
+            /* Rows keep their numbers: a message about "row 12" means row 12 in both files. */
+            for (size_t c = 0; c < sh->rows[r].ncells; c++) {
+                const char *cell = sh->rows[r].cells[c];
+                if (*cell) worksheet_write_string(ws, (lxw_row_t)(sh->rows[r].number - 1), (lxw_col_t)c, cell, NULL);
+            }
+        }
+    }
+    lxw_error rc = workbook_close(wb);
+    if (rc != LXW_NO_ERROR || rename(tmp, out) != 0) {
+        fprintf(stderr, "edubridge form convert: cannot write %s: %s\n", out,
+                rc != LXW_NO_ERROR ? lxw_strerror(rc) : strerror(errno));
+        remove(tmp);
+        arena_free(&a);
+        return 1;
+    }
+    printf("wrote %s (%zu sheets)\n", out, book.count);
+    arena_free(&a);
+    return 0;
+}
+
 int cmd_form(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -194,6 +245,11 @@ int cmd_form(int argc, char **argv)
     if (strcmp(verb, "list") == 0) {
         if (rest != 1) return cli_usage_error("form", "list takes no file");
         return list(db);
+    }
+    if (strcmp(verb, "convert") == 0) {
+        if (rest != 3) return cli_usage_error("form", "convert needs FILE and OUT.xlsx");
+        if (!str_ends_with(argv[optind + 2], ".xlsx")) return cli_usage_error("form", "convert writes .xlsx files only");
+        return convert(argv[optind + 1], argv[optind + 2]);
     }
     if (strcmp(verb, "validate") != 0 && strcmp(verb, "import") != 0)
         return cli_usage_error("form", "unknown action '%s' (validate, import or list)", verb);

@@ -26,6 +26,7 @@ struct eval_ctx {
     struct engine *en;
     const struct form_field *field;
     int instance;
+    const struct form_choice *choice; /* the choice a choice_filter is testing, else NULL */
 };
 
 static int lookup(void *ctx, const char *name, struct expr_value *out, struct arena *a)
@@ -54,6 +55,32 @@ static int lookup(void *ctx, const char *name, struct expr_value *out, struct ar
     return 0;
 }
 
+/* A choices-sheet column of the choice under test: name, label (in the respondent's language,
+ * also label::anything), or an extra column such as "country". */
+static int column(void *ctx, const char *name, struct expr_value *out, struct arena *a)
+{
+    (void)a;
+    struct eval_ctx *c = ctx;
+    const struct form_choice *ch = c->choice;
+    if (!ch) return -1;
+    if (strcmp(name, "name") == 0) {
+        *out = expr_value_string(ch->value);
+        return 0;
+    }
+    if (strcmp(name, "label") == 0 || strncmp(name, "label::", 7) == 0) {
+        *out = expr_value_string(form_text(c->en->form, ch->label, c->en->lang));
+        return 0;
+    }
+    for (size_t i = 0; i < ch->nextra; i++) {
+        if (strcmp(ch->extra[i].name, name) == 0) {
+            *out = expr_value_string(ch->extra[i].value);
+            return 0;
+        }
+    }
+    *out = expr_value_string("");
+    return 0;
+}
+
 static const char *choice_label(void *ctx, const char *field, const char *value, struct arena *a)
 {
     (void)a;
@@ -64,20 +91,27 @@ static const char *choice_label(void *ctx, const char *field, const char *value,
     return ch ? form_text(c->en->form, ch->label, c->en->lang) : "";
 }
 
-int engine_eval(struct engine *en, const struct expr *x, const struct form_field *fd, int instance,
-                struct expr_value *out, struct err *e)
+static int eval_with(struct engine *en, const struct expr *x, const struct form_field *fd, int instance,
+                     const struct form_choice *choice, struct expr_value *out, struct err *e)
 {
-    struct eval_ctx c = {en, fd, instance};
+    struct eval_ctx c = {en, fd, instance, choice};
     const char *current = fd ? answers_get(en->ans, fd->name, instance) : NULL;
     struct expr_env env = {
         .ctx = &c,
         .lookup = lookup,
         .choice_label = choice_label,
+        .column = column,
         .current = current ? current : "",
         .position = instance,
         .now_ms = en->now_ms,
     };
     return expr_eval(x, &env, en->a, out, e);
+}
+
+int engine_eval(struct engine *en, const struct expr *x, const struct form_field *fd, int instance,
+                struct expr_value *out, struct err *e)
+{
+    return eval_with(en, x, fd, instance, NULL, out, e);
 }
 
 /* An expression that cannot be evaluated (a regex the engine refuses, say) counts as false: the
@@ -216,22 +250,11 @@ size_t engine_choices(struct engine *en, const struct form_field *fd, int instan
     for (size_t i = 0; i < fd->list->count; i++) {
         const struct form_choice *ch = &fd->list->choices[i];
         if (fd->choice_filter) {
-            /* In a choice_filter, names without ${} are the choice's own columns: the filter sees
-             * the choice through '.'-less references resolved by the expression's lookup. ODK
-             * writes them as bare names; the importer turns them into ${...} of the choice's
-             * columns, which we answer here by a temporary answer set layered over the real one. */
-            struct answers *saved = en->ans;
-            struct answers layered = *saved;
-            layered.items = arena_alloc(en->a, (saved->count + ch->nextra + 2) * sizeof *layered.items);
-            memcpy(layered.items, saved->items, saved->count * sizeof *layered.items);
-            layered.cap = saved->count + ch->nextra + 2;
-            for (size_t k = 0; k < ch->nextra; k++)
-                layered.items[layered.count++] = (struct answer){ch->extra[k].name, 0, ch->extra[k].value};
-            layered.items[layered.count++] = (struct answer){"name", 0, ch->value};
-            en->ans = &layered;
-            bool keep = eval_bool(en, fd->choice_filter, fd, instance, true);
-            en->ans = saved;
-            if (!keep) continue;
+            struct expr_value v;
+            struct err e;
+            err_clear(&e);
+            /* A filter that cannot be evaluated offers the choice rather than hide every one. */
+            if (eval_with(en, fd->choice_filter, fd, instance, ch, &v, &e) == 0 && !expr_to_bool(&v)) continue;
         }
         res[n++] = ch;
     }

@@ -2,6 +2,7 @@
 
 #include "base/id.h"
 #include "base/timeutil.h"
+#include "forms/values.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -129,11 +130,38 @@ int submission_create_draft(struct store *st, struct arena *a, const char *form_
     return rc;
 }
 
-int submission_insert(struct store *st, struct arena *a, const char *form_id, const char *version_id,
-                      const char *lang, const char *answers, bool is_demo, const char *submitted_at,
+/* ans as stored: JSON in a (the arena the caller's struct submission points into) or on the heap. */
+static char *to_json(struct arena *a, const struct form *f, const struct answers *ans)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, a, 1024);
+    answers_to_json(f, ans, &sb);
+    return sb.data;
+}
+
+int submission_insert_in(struct store *st, struct arena *a, const struct form *f, const char *version_id,
+                         const char *lang, const struct answers *ans, const char *json, bool is_demo,
+                         const char *submitted_at, struct submission *out, struct err *e)
+{
+    struct submission local;
+    if (!out) out = &local;
+    if (!json) json = to_json(a, f, ans);
+    if (insert(st, a, f->form_id, version_id, lang, "submitted", json, false, is_demo, submitted_at, out, e) < 0)
+        return -1;
+    return values_index(st, f, ans, out->id, e);
+}
+
+int submission_insert(struct store *st, struct arena *a, const struct form *f, const char *version_id,
+                      const char *lang, const struct answers *ans, bool is_demo, const char *submitted_at,
                       struct submission *out, struct err *e)
 {
-    return insert(st, a, form_id, version_id, lang, "submitted", answers, false, is_demo, submitted_at, out, e);
+    if (store_begin(st, e) < 0) return -1;
+    if (submission_insert_in(st, a, f, version_id, lang, ans, NULL, is_demo, submitted_at, out, e) < 0 ||
+        store_commit(st, e) < 0) {
+        store_rollback(st);
+        return -1;
+    }
+    return 0;
 }
 
 static int find_one(struct store *st, struct arena *a, const char *sql, const char *p1, const char *p2,
@@ -188,22 +216,94 @@ int submission_save_draft(struct store *st, const char *id, const char *answers,
     return rc;
 }
 
-int submission_submit(struct store *st, const char *id, const char *answers, struct err *e)
+int submission_submit(struct store *st, const struct form *f, const char *id, const struct answers *ans,
+                      struct err *e)
 {
     char now[32];
     time_format_iso(time_now_ms(), now, sizeof now);
+    struct strbuf json;
+    strbuf_init(&json, NULL, 2048);
+    answers_to_json(f, ans, &json);
+    if (store_begin(st, e) < 0) {
+        strbuf_free(&json);
+        return -1;
+    }
     /* The resume code goes: a submitted answer set cannot be reopened with it. The token stays so
      * that the thank-you page can be shown again. */
     struct store_stmt *s = store_prepare(
         st, "UPDATE submissions SET status = 'submitted', answers = ?, resume_code = NULL,"
             " submitted_at = ?, updated_at = ? WHERE id = ? AND status = 'draft'", e);
-    if (!s) return -1;
-    store_bind_text(s, 1, answers);
+    if (!s) goto fail;
+    store_bind_text(s, 1, json.data);
     store_bind_text(s, 2, now);
     store_bind_text(s, 3, now);
     store_bind_text(s, 4, id);
     int rc = store_run(s, e);
     store_done(s);
-    if (rc == 0 && store_changes(st) == 0) return err_set(e, ERR_CONFLICT, "this answer set was already submitted");
-    return rc;
+    if (rc < 0) goto fail;
+    if (store_changes(st) == 0) {
+        err_set(e, ERR_CONFLICT, "this answer set was already submitted");
+        goto fail;
+    }
+    if (values_index(st, f, ans, id, e) < 0 || store_commit(st, e) < 0) goto fail;
+    strbuf_free(&json);
+    return 0;
+fail:
+    store_rollback(st);
+    strbuf_free(&json);
+    return e && e->code ? e->code : -1;
+}
+
+int submission_revise(struct store *st, struct arena *a, const struct form *f, const char *version_id,
+                      const char *previous_id, const struct answers *ans, struct submission *out,
+                      struct err *e)
+{
+    struct submission local;
+    if (!out) out = &local;
+    char id[ID_TEXT_SIZE], now[32];
+    id_new(id);
+    time_format_iso(time_now_ms(), now, sizeof now);
+    const char *json = to_json(a, f, ans);
+    if (store_begin(st, e) < 0) return -1;
+    /* The previous revision stops being current first: only a current submitted one may be
+     * revised, so two corrections of the same answer set cannot both win. */
+    struct store_stmt *s = store_prepare(
+        st, "UPDATE submissions SET is_current = 0, updated_at = ?"
+            " WHERE id = ? AND status = 'submitted' AND is_current = 1", e);
+    if (!s) goto fail;
+    store_bind_text(s, 1, now);
+    store_bind_text(s, 2, previous_id);
+    int rc = store_run(s, e);
+    store_done(s);
+    if (rc < 0) goto fail;
+    if (store_changes(st) == 0) {
+        err_set(e, ERR_CONFLICT, "this answer set is not the current submitted revision");
+        goto fail;
+    }
+    s = store_prepare(
+        st, "INSERT INTO submissions (id, instance_id, form_id, form_version_id, revision, supersedes,"
+            " status, lang, answers, is_demo, started_at, submitted_at, updated_at)"
+            " SELECT ?, instance_id, form_id, ?, revision + 1, id, 'submitted', lang, ?, is_demo, ?, ?, ?"
+            " FROM submissions WHERE id = ?", e);
+    if (!s) goto fail;
+    store_bind_text(s, 1, id);
+    store_bind_text(s, 2, version_id);
+    store_bind_text(s, 3, json);
+    store_bind_text(s, 4, now);
+    store_bind_text(s, 5, now);
+    store_bind_text(s, 6, now);
+    store_bind_text(s, 7, previous_id);
+    rc = store_run(s, e);
+    store_done(s);
+    if (rc < 0 || values_unindex(st, previous_id, e) < 0 || values_index(st, f, ans, id, e) < 0) goto fail;
+    if (find_one(st, a,
+                 "SELECT id, instance_id, form_id, form_version_id, revision, status, lang, answers, token,"
+                 " resume_code, page, started_at, submitted_at, is_demo FROM submissions WHERE id = ?",
+                 id, NULL, out, e) < 0)
+        goto fail;
+    if (store_commit(st, e) < 0) goto fail;
+    return 0;
+fail:
+    store_rollback(st);
+    return e && e->code ? e->code : -1;
 }

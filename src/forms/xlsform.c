@@ -28,8 +28,13 @@ void xb_problem(struct xb *b, bool warning, const char *sheet, int row, const ch
     char buf[600];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof buf) { /* cut on a character boundary: messages stay valid UTF-8 */
+        size_t end = sizeof buf - 1;
+        while (end > 0 && ((unsigned char)buf[end] & 0xC0) == 0x80) end--;
+        buf[end] = '\0';
+    }
     if (ps->count == ps->cap) {
         size_t cap = ps->cap ? 2 * ps->cap : 16;
         struct form_problem *items = arena_alloc(b->a, cap * sizeof *items);
@@ -68,6 +73,15 @@ const char *xb_trim(struct arena *a, const char *s)
 const char *xb_cell(struct arena *a, const struct sheet_row *r, size_t c)
 {
     return c < r->ncells ? xb_trim(a, r->cells[c]) : "";
+}
+
+bool xb_blank(const struct sheet_row *r, size_t c)
+{
+    if (c >= r->ncells) return true;
+    size_t n;
+    for (const char *s = r->cells[c]; *s; s += n)
+        if ((n = space_at(s)) == 0) return false;
+    return true;
 }
 
 int xb_qlen(const char *s)
@@ -371,20 +385,18 @@ static void check_duplicate_columns(struct xb *b, const char *sheet, int row, co
 static void check_headless(struct xb *b, const char *sheet, const struct sheet *s, const struct xcol *cols,
                            size_t ncols)
 {
-    size_t width = 0;
-    for (size_t r = 1; r < s->nrows; r++)
-        if (s->rows[r].ncells > width) width = s->rows[r].ncells;
-    for (size_t c = 0; c < width && c < SHEET_MAX_COLUMNS; c++) {
-        if (c < ncols && cols[c].kind != XC_IGNORE) continue;
-        for (size_t r = 1; r < s->nrows; r++) {
-            const struct sheet_row *row = &s->rows[r];
-            if (c < row->ncells && xb_cell(b->a, row, c)[0]) {
-                char letters[8];
-                sheet_column_name(c, letters);
-                xb_warn(b, sheet, row->number, NULL, "a value in column %zu (%s), which has no "
-                        "header, is ignored", c + 1, letters);
-                break;
-            }
+    bool *warned = NULL;
+    for (size_t r = 1; r < s->nrows; r++) {
+        const struct sheet_row *row = &s->rows[r];
+        for (size_t c = 0; c < row->ncells; c++) {
+            if ((c < ncols && cols[c].kind != XC_IGNORE) || xb_blank(row, c)) continue;
+            if (!warned) warned = arena_calloc(b->a, SHEET_MAX_COLUMNS + 1, sizeof *warned);
+            if (c > SHEET_MAX_COLUMNS || warned[c]) continue;
+            warned[c] = true;
+            char letters[8];
+            sheet_column_name(c, letters);
+            xb_warn(b, sheet, row->number, NULL, "a value in column %zu (%s), which has no header, "
+                    "is ignored", c + 1, letters);
         }
     }
 }
@@ -551,7 +563,7 @@ void xb_extras(struct xb *b, const struct sheet_row *r, const struct xcol *cols,
 {
     size_t count = 0;
     for (size_t i = 0; i < ncols && i < r->ncells; i++)
-        if (cols[i].kind == XC_EXTRA && xb_cell(b->a, r, i)[0]) count++;
+        if (cols[i].kind == XC_EXTRA && !xb_blank(r, i)) count++;
     *out = count ? arena_alloc(b->a, count * sizeof **out) : NULL;
     *n = 0;
     for (size_t i = 0; i < ncols && i < r->ncells; i++) {
@@ -564,11 +576,8 @@ void xb_extras(struct xb *b, const struct sheet_row *r, const struct xcol *cols,
 bool xb_has_media(const struct sheet_row *r, const struct xcol *cols, size_t ncols)
 {
     for (size_t i = 0; i < ncols && i < r->ncells; i++)
-        if (cols[i].kind == XC_EXTRA && str_starts_with(cols[i].name, "media::")) {
-            const char *s = r->cells[i];
-            while (*s && strchr(" \t\r\n", *s)) s++;
-            if (*s) return true;
-        }
+        if (cols[i].kind == XC_EXTRA && str_starts_with(cols[i].name, "media::") && !xb_blank(r, i))
+            return true;
     return false;
 }
 
@@ -604,7 +613,7 @@ static void read_choice_row(struct xb *b, const struct sheet_row *r, size_t list
     struct form_choice c = {.value = value};
     c.label = xb_texts(b, r, b->ccol, b->nccol, XC_LABEL);
     xb_extras(b, r, b->ccol, b->nccol, &c.extra, &c.nextra);
-    if (!c.label[0][0] && !xb_has_media(r, b->ccol, b->nccol)) {
+    if (b->clabel_col && !c.label[0][0] && !xb_has_media(r, b->ccol, b->nccol)) {
         bool any = false;
         for (size_t i = 0; i < b->nlang; i++) any |= c.label[i][0] != '\0';
         if (!any)
@@ -627,6 +636,9 @@ static void read_choices(struct xb *b)
         xb_error(b, "choices", hrow, NULL, "the choices sheet has no list_name column");
     if (name_col < 0)
         xb_error(b, "choices", hrow, NULL, "the choices sheet has no name column");
+    if (!b->clabel_col && s->nrows > 1)
+        xb_warn(b, "choices", hrow, NULL, "the choices sheet has no label column; pages show each "
+                "choice's name");
     if (list_col < 0 || name_col < 0) {
         b->choices_unreadable = true;
         return;

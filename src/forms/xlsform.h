@@ -167,6 +167,8 @@ void xb_problem(struct xb *b, bool warning, const char *sheet, int row, const ch
 const char *xb_trim(struct arena *a, const char *s);
 /* Cell c of row r, trimmed; "" when absent. */
 const char *xb_cell(struct arena *a, const struct sheet_row *r, size_t c);
+/* True when cell c of row r is absent or only white space; allocates nothing. */
+bool xb_blank(const struct sheet_row *r, size_t c);
 /* Quoting user text in a message: at most ~60 bytes, cut on a character boundary. */
 int xb_qlen(const char *s);
 bool xb_yes(const char *s);

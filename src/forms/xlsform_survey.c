@@ -412,7 +412,7 @@ static void check_name(struct xb *b, const struct sheet_row *r, size_t fi, const
 static bool row_has_label(const struct xb *b, const struct sheet_row *r)
 {
     for (size_t i = 0; i < b->nscol && i < r->ncells; i++)
-        if (b->scol[i].kind == XC_LABEL && xb_cell(b->a, r, i)[0]) return true;
+        if (b->scol[i].kind == XC_LABEL && !xb_blank(r, i)) return true;
     return false;
 }
 

@@ -1,5 +1,6 @@
 #include "program/demo.h"
 
+#include "program/demo_survey.h"
 #include "program/programme.h"
 
 #include <string.h>
@@ -20,7 +21,7 @@ static bool demo_present(struct store *st, struct err *e, int *rc)
     return step == 1;
 }
 
-int demo_load(struct store *st, struct arena *a, bool *loaded, struct err *e)
+static int demo_programme(struct store *st, struct arena *a, bool *loaded, struct err *e)
 {
     *loaded = false;
     int rc;
@@ -54,4 +55,11 @@ int demo_load(struct store *st, struct arena *a, bool *loaded, struct err *e)
     if (programme_create(st, a, &p, e) < 0) return -1;
     *loaded = true;
     return 0;
+}
+
+int demo_load(struct store *st, struct arena *a, struct demo_report *report, struct err *e)
+{
+    memset(report, 0, sizeof *report);
+    if (demo_programme(st, a, &report->programme, e) < 0) return -1;
+    return demo_survey_load(st, a, &report->survey_answers, e);
 }

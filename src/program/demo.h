@@ -12,8 +12,14 @@
 #include "base/err.h"
 #include "store/store.h"
 
-/* Loads the demo programme; *loaded says whether anything was added. */
-int demo_load(struct store *st, struct arena *a, bool *loaded, struct err *e);
+/* What a demo load added. */
+struct demo_report {
+    bool programme;     /* the demo programme */
+    int survey_answers; /* demo answers to the needs survey */
+};
+
+/* Loads the demo programme, the needs survey and its demo answers; each part only when missing. */
+int demo_load(struct store *st, struct arena *a, struct demo_report *report, struct err *e);
 
 /* The fixed id of the demo programme. */
 extern const char demo_programme_id[];

@@ -112,12 +112,9 @@ static void api_submit(struct http_request *req, struct http_response *res)
         send_json(res, 422, json_pack("{s:o}", "errors", errors));
         return;
     }
-    struct strbuf json;
-    strbuf_init(&json, req->arena, 1024);
-    answers_to_json(f, ans, &json);
     struct submission sub;
-    if (submission_insert(web_state(req)->store, req->arena, f->form_id, sf.version_id,
-                          f->languages[lang].code, json.data, false, NULL, &sub, &e) < 0) {
+    if (submission_insert(web_state(req)->store, req->arena, f, sf.version_id, f->languages[lang].code, ans,
+                          false, NULL, &sub, &e) < 0) {
         log_error("API submission to %s: %s", f->form_id, e.msg);
         send_error(res, 503, "the answers could not be stored; nothing was saved, try again");
         return;

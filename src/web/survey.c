@@ -613,13 +613,10 @@ static void handle_submit(struct http_request *req, struct http_response *res)
         show_review(&v, res, problems, n);
         return;
     }
-    struct strbuf json;
-    strbuf_init(&json, req->arena, 2048);
-    answers_to_json(v.cf->form, v.ans, &json);
     struct err e;
     err_clear(&e);
     /* The thank-you page is only reached once this commit has returned: the answers are on disk. */
-    if (submission_submit(web_state(req)->store, v.sub.id, json.data, &e) < 0) {
+    if (submission_submit(web_state(req)->store, v.cf->form, v.sub.id, v.ans, &e) < 0) {
         log_error("submitting %s: %s", v.sub.id, e.msg);
         page_error(req, res, 503, NULL);
         return;

@@ -4,6 +4,7 @@
 #include "http/router.h"
 #include "program/schema.h"
 #include "web/api.h"
+#include "web/export_pages.h"
 #include "web/forms_pages.h"
 #include "web/pages.h"
 #include "web/static_assets.h"
@@ -31,6 +32,7 @@ static void build_routes(struct router *r)
     survey_routes(r);
     api_routes(r);
     forms_pages_routes(r);
+    export_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)

@@ -17,6 +17,7 @@
 #include "base/arena.h"
 #include "base/id.h"
 #include "program/demo.h"
+#include "program/demo_survey.h"
 #include "program/programme.h"
 #include "program/schema.h"
 #include "store/store.h"
@@ -612,11 +613,13 @@ static void test_schema_programmes_and_demo(void **state)
     assert_int_equal(count, 1);
 
     /* the demo: loaded once, then found and left alone */
-    bool loaded = false;
-    assert_int_equal(demo_load(st, &a, &loaded, &e), 0);
-    assert_true(loaded);
-    assert_int_equal(demo_load(st, &a, &loaded, &e), 0);
-    assert_false(loaded);
+    struct demo_report rep;
+    if (demo_load(st, &a, &rep, &e) != 0) fail_msg("demo_load: %s", e.msg);
+    assert_true(rep.programme);
+    assert_int_equal(rep.survey_answers, DEMO_SURVEY_RESPONSES);
+    assert_int_equal(demo_load(st, &a, &rep, &e), 0);
+    assert_false(rep.programme);
+    assert_int_equal(rep.survey_answers, 0);
     assert_int_equal(programme_list(st, &a, &list, &count, &e), 0);
     assert_int_equal(count, 2);
     const struct programme *demo = NULL;
@@ -635,8 +638,9 @@ static void test_schema_programmes_and_demo(void **state)
     st = schema_open(t.path, false, &applied, &e);
     if (!st) fail_msg("schema_open again: %s", e.msg);
     assert_int_equal(applied, 0);
-    assert_int_equal(demo_load(st, &a, &loaded, &e), 0);
-    assert_false(loaded);
+    assert_int_equal(demo_load(st, &a, &rep, &e), 0);
+    assert_false(rep.programme);
+    assert_int_equal(rep.survey_answers, 0);
     assert_int_equal(programme_list(st, &a, &list, &count, &e), 0);
     assert_int_equal(count, 2);
     store_close(st);

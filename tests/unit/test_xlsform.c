@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xlsxwriter.h>
 
 /* --- helpers ---------------------------------------------------------------------------------- */
 
@@ -542,6 +543,76 @@ static void test_read_file(void **state)
     assert_non_null(strstr(ps.items[0].message, "cannot open"));
 }
 
+/* An .xlsx as Excel-like tools write it: row numbers are the spreadsheet's, numbers keep their text,
+ * sheet names and headers any case. */
+static void test_xlsx(void **state)
+{
+    struct fx *x = *state;
+    char path[] = "/tmp/test_xlsform_XXXXXX.xlsx";
+    int fd = mkstemps(path, 5);
+    assert_true(fd >= 0);
+    close(fd);
+    lxw_workbook *wb = workbook_new(path);
+    lxw_worksheet *survey = workbook_add_worksheet(wb, "Survey");
+    static const char *const rows[][4] = {
+        {"type", "name", "Label::English (en)", "relevant"},
+        {"integer", "age", "Age", NULL},
+        {NULL, NULL, NULL, NULL}, /* an empty row: numbers below keep counting */
+        {"select_one yn", "adult", "Adult?", "${age} >= 18"},
+        {"text", "why", "Why?", "${nobody} = 1"},
+    };
+    for (int r = 0; r < 5; r++)
+        for (int c = 0; c < 4; c++)
+            if (rows[r][c]) worksheet_write_string(survey, (lxw_row_t)r, (lxw_col_t)c, rows[r][c], NULL);
+    lxw_worksheet *choices = workbook_add_worksheet(wb, "choices");
+    worksheet_write_string(choices, 0, 0, "list_name", NULL);
+    worksheet_write_string(choices, 0, 1, "name", NULL);
+    worksheet_write_string(choices, 0, 2, "label::English (en)", NULL);
+    worksheet_write_string(choices, 1, 0, "yn", NULL);
+    worksheet_write_number(choices, 1, 1, 1, NULL);
+    worksheet_write_string(choices, 1, 2, "Yes", NULL);
+    lxw_worksheet *settings = workbook_add_worksheet(wb, "settings");
+    worksheet_write_string(settings, 0, 0, "form_id", NULL);
+    worksheet_write_string(settings, 0, 1, "version", NULL);
+    worksheet_write_string(settings, 1, 0, "xl", NULL);
+    worksheet_write_number(settings, 1, 1, 2024061001, NULL);
+    assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
+
+    struct form *f;
+    struct form_problems ps = {0};
+    assert_int_equal(xlsform_read_file(&x->a, path, NULL, &f, &ps), ERR_INVALID);
+    x->ps = ps;
+    problem(x, "survey", 5, "relevant", "${nobody}");
+    assert_int_equal(ps.errors, 1);
+
+    /* the same workbook without the broken row, read from memory */
+    wb = workbook_new(path);
+    survey = workbook_add_worksheet(wb, "survey");
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++)
+            if (rows[r][c]) worksheet_write_string(survey, (lxw_row_t)r, (lxw_col_t)c, rows[r][c], NULL);
+    choices = workbook_add_worksheet(wb, "choices");
+    worksheet_write_string(choices, 0, 0, "list_name", NULL);
+    worksheet_write_string(choices, 0, 1, "name", NULL);
+    worksheet_write_string(choices, 1, 0, "yn", NULL);
+    worksheet_write_number(choices, 1, 1, 1, NULL);
+    assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    unlink(path);
+    ps = (struct form_problems){0};
+    assert_int_equal(xlsform_read_memory(&x->a, "xlsx", buf, n, "from_upload", &f, &ps), 0);
+    assert_string_equal(f->form_id, "from_upload");
+    assert_string_equal(f->languages[0].code, "en");
+    assert_int_equal(field(f, "adult")->row, 4);
+    assert_non_null(form_choice_by_value(field(f, "adult")->list, "1"));
+    x->ps = ps;
+    assert_true(problem(x, "choices", 1, NULL, "no label column")->warning);
+}
+
 /* A file the sheet reader refuses is one problem, with no sheet. */
 static void test_unreadable(void **state)
 {
@@ -1018,7 +1089,7 @@ int main(void)
         T(test_tree), T(test_type_spellings), T(test_metadata), T(test_comments_and_trimming),
         T(test_languages), T(test_languages_default), T(test_language_missing_column_warns),
         T(test_columns_aliases), T(test_range_and_repeat_count), T(test_choices),
-        T(test_csv), T(test_fallback_id), T(test_read_file), T(test_unreadable), T(test_format),
+        T(test_csv), T(test_fallback_id), T(test_read_file), T(test_xlsx), T(test_unreadable), T(test_format),
         T(test_err_unknown_type), T(test_err_unsupported_type), T(test_err_select_without_list),
         T(test_err_missing_name), T(test_err_no_type), T(test_err_invalid_name),
         T(test_err_duplicate_name), T(test_err_missing_label), T(test_media_instead_of_label),
