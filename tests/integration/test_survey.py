@@ -1,4 +1,5 @@
 """Answering a form through the pages, with no JavaScript: the real binary over HTTP."""
+import json
 import os
 import re
 import sys
@@ -197,6 +198,24 @@ class Import(unittest.TestCase):
             self.assertEqual(code, 1)
             code, out, _ = run_cli('form', 'list', '--db', db)
             self.assertIn('no forms yet', out)
+
+    def test_shipped_xlsx_is_the_md_form(self):
+        # data/forms/needs-survey.xlsx is generated from the .md (edubridge form convert): both must
+        # give the same definition, so that neither drifts from the other.
+        root = os.path.join(os.path.dirname(__file__), '..', '..', 'data', 'forms')
+        defs = []
+        for name in ('needs-survey.md', 'needs-survey.xlsx'):
+            server = Server(demo=False)
+            try:
+                code, out, err = run_cli('form', 'import', os.path.join(root, name), '--db', server.db)
+                self.assertEqual(code, 0, err)
+                status, _, body = server.get('/api/v1/forms/needs-survey')
+                self.assertEqual(status, 200)
+                defs.append(json.loads(body))
+            finally:
+                server.stop()
+        self.assertEqual(defs[0], defs[1], 'regenerate it: edubridge form convert data/forms/needs-survey.md data/forms/needs-survey.xlsx')
+        self.assertEqual([l['code'] for l in defs[0]['languages']], ['en', 'fr', 'de', 'pl'])
 
     def test_usage(self):
         self.assertEqual(run_cli('form')[0], 2)
