@@ -7,19 +7,25 @@
 #   bench/http.sh                      expects ./build/edubridge (set EDUBRIDGE_BIN for another)
 #
 # Environment: BENCH_SECONDS (each measured run, default 5), BENCH_WARMUP (seconds of unmeasured
-# load before each run, default 1), BENCH_CONNECTIONS (default 32), BENCH_THREADS (wrk threads,
-# default 1: the client takes one core at most).
+# load before each run, default 1), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32),
+# BENCH_THREADS (wrk threads, default 1: the client takes one core at most).
 #
-# Runs one after another, each against an idle server: nginx / (index.html, the reference),
-# edubridge /healthz, edubridge /, all with edubridge's access log off; then edubridge / again with
-# the access log on (written to a file in the temp dir). Everything lives in a temp dir that is
-# removed at the end, and both servers are stopped whatever happens.
+# One round is four runs, one after another, each against a server that is otherwise idle:
+# nginx / (index.html, the reference), edubridge /healthz and edubridge / with the access log off,
+# and edubridge / on a second edubridge with the access log on (written to a file). Rounds
+# interleave, so that a burst of other load on the machine hits one round rather than one target;
+# the table shows the median over the rounds. With the defaults a run takes about 75 s.
+#
+# Besides requests/s, each run records the server's CPU time per request (user + system, from
+# /proc): on a machine that is busy with other work that figure moves far less than requests/s.
+# Everything lives in a temp dir that is removed at the end; the servers are always stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${EDUBRIDGE_BIN:-./build/edubridge}
 SECONDS_EACH=${BENCH_SECONDS:-5}
 WARMUP=${BENCH_WARMUP:-1}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-1}
 NGINX=/usr/sbin/nginx
@@ -30,8 +36,9 @@ done
 BIN=$(realpath "$BIN")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/edubridge-bench.XXXXXX")
-eb_pid=""
-ng_pid=""
+eb_pid=""   # edubridge, access log off
+ebl_pid=""  # edubridge, access log on
+ng_pid=""   # nginx master
 wrk_pid=""
 stop() { # pid: TERM, then KILL if it has not gone after 5 s
   local pid=$1 i
@@ -44,6 +51,7 @@ stop() { # pid: TERM, then KILL if it has not gone after 5 s
 cleanup() {
   stop "$wrk_pid"
   stop "$eb_pid"
+  stop "$ebl_pid"
   stop "$ng_pid"
   rm -rf "$tmp"
 }
@@ -51,10 +59,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 commands=()
-run() { # records a command as it is run
-  commands+=("$*")
-  "$@"
-}
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -67,21 +71,23 @@ wait_http() { # url: until it answers, 10 s at most
   return 1
 }
 
-# Starts edubridge in the background; sets eb_pid and eb_port. Extra arguments go to serve.
+# Starts edubridge in the background: name (files in the temp dir), stderr file, extra arguments
+# for serve. Sets started_pid and started_port.
 start_edubridge() {
-  local log=$1; shift
-  commands+=("$BIN serve --db $tmp/demo.db --listen 127.0.0.1:0${*:+ $*} >$tmp/edubridge.out 2>$log &")
-  "$BIN" serve --db "$tmp/demo.db" --listen 127.0.0.1:0 "$@" >"$tmp/edubridge.out" 2>"$log" &
-  eb_pid=$!
-  local i
-  eb_port=""
+  local name=$1 err=$2 i
+  shift 2
+  commands+=("$BIN serve --db $tmp/demo.db --listen 127.0.0.1:0${*:+ $*} >$tmp/$name.out 2>$err &")
+  "$BIN" serve --db "$tmp/demo.db" --listen 127.0.0.1:0 "$@" >"$tmp/$name.out" 2>"$err" &
+  started_pid=$!
+  started_port=""
   for i in $(seq 100); do
-    eb_port=$(sed -n 's|^edubridge is serving on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/edubridge.out")
-    [ -n "$eb_port" ] && break
-    kill -0 "$eb_pid" 2>/dev/null || { echo "bench: edubridge exited:" >&2; cat "$log" >&2; exit 1; }
+    started_port=$(sed -n 's|^edubridge is serving on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/$name.out")
+    [ -n "$started_port" ] && break
+    kill -0 "$started_pid" 2>/dev/null || { echo "bench: edubridge exited:" >&2; cat "$err" >&2; exit 1; }
     sleep 0.1
   done
-  [ -n "$eb_port" ] || { echo "bench: edubridge did not start" >&2; exit 1; }
+  [ -n "$started_port" ] || { echo "bench: edubridge did not start" >&2; exit 1; }
+  wait_http "http://127.0.0.1:$started_port/healthz"
 }
 
 # wrk runs as a background job that the script waits for: a signal to the script then stops the
@@ -93,59 +99,78 @@ in_background() {
   wrk_pid=""
 }
 
-# CPU time (user + system, all threads) in clock ticks of a process and its children's processes:
+# CPU time (user + system, all threads) in clock ticks of a process and its child processes:
 # nginx's workers are children of its master.
 cpu_ticks() {
   local p sum=0
-  for p in "$@" $(pgrep -P "$1" || true); do
+  for p in "$1" $(pgrep -P "$1" || true); do
     sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat")))
   done
   echo "$sum"
 }
 
-# wrk against a URL: a warm-up, then the measured run. Sets rps[name] and cpu[name] (the server's
-# CPU microseconds per request, which other load on the machine disturbs far less than requests/s);
-# keeps wrk's report.
+# One run: name, URL, server pid, round. A warm-up, then the measured run; records requests/s and
+# the server's CPU microseconds per request, and keeps wrk's report.
 declare -A rps cpu
 measure() {
-  local name=$1 url=$2 pid=$3 t0 t1 n
+  local name=$1 url=$2 pid=$3 r=$4 t0 t1 n out="$tmp/wrk-$1-$4.txt"
   if [ "$WARMUP" != 0 ]; then
     in_background wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null
   fi
-  commands+=("wrk -t$THREADS -c$CONNS -d${SECONDS_EACH}s --latency $url")
+  [ "$r" = 1 ] && commands+=("wrk -t$THREADS -c$CONNS -d${SECONDS_EACH}s --latency $url")
   t0=$(cpu_ticks "$pid")
-  in_background wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_EACH}s" --latency "$url" >"$tmp/wrk-$name.txt"
+  in_background wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_EACH}s" --latency "$url" >"$out"
   t1=$(cpu_ticks "$pid")
-  n=$(awk '/ requests in / {print $1}' "$tmp/wrk-$name.txt")
-  cpu[$name]=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
-  if grep -q 'Non-2xx\|Socket errors' "$tmp/wrk-$name.txt"; then
-    echo "bench: errors during $name:" >&2
-    grep 'Non-2xx\|Socket errors' "$tmp/wrk-$name.txt" >&2
+  if grep -q 'Non-2xx\|Socket errors' "$out"; then
+    echo "bench: errors during $name, round $r:" >&2
+    grep 'Non-2xx\|Socket errors' "$out" >&2
   fi
-  rps[$name]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$tmp/wrk-$name.txt")
+  n=$(awk '/ requests in / {print $1}' "$out")
+  rps[$name,$r]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
+  cpu[$name,$r]=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
 }
 
-latency() { # name, percentile line (50% or 99%)
-  awk -v p="$2" '$1 == p {print $2}' "$tmp/wrk-$1.txt"
-}
-
-hwm_mib() {
-  awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"
-}
-
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", 100 * a / b; else print "?" }'; }
+hwm_mib() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+series() { # kind (rps or cpu), name: the values of every round
+  local r out=()
+  for r in $(seq "$ROUNDS"); do
+    if [ "$1" = rps ]; then out+=("${rps[$2,$r]}"); else out+=("${cpu[$2,$r]}"); fi
+  done
+  echo "${out[*]}"
+}
+
+# p50 and p99 latency from the round with the median requests/s (the last round when the number
+# of rounds is even).
+latency() {
+  local name=$1 m r
+  m=$(median $(series rps "$name"))
+  for r in $(seq "$ROUNDS"); do
+    if [ "$(awk -v a="${rps[$name,$r]}" -v b="$m" 'BEGIN { print (a == b) }')" = 1 ] || [ "$r" = "$ROUNDS" ]; then
+      awk '$1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2} END {print p50, p99}' "$tmp/wrk-$name-$r.txt"
+      return
+    fi
+  done
+}
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# --- edubridge, with the demo programme, access log off -------------------------------------------
-run "$BIN" demo --db "$tmp/demo.db" >/dev/null
-start_edubridge "$tmp/edubridge.err" --no-access-log
-eb_url="http://127.0.0.1:$eb_port"
-wait_http "$eb_url/healthz"
+# --- edubridge with the demo programme: one with the access log off, one with it on ------------
+commands+=("$BIN demo --db $tmp/demo.db")
+"$BIN" demo --db "$tmp/demo.db" >/dev/null
+start_edubridge edubridge "$tmp/edubridge.err" --no-access-log
+eb_pid=$started_pid
+eb_url="http://127.0.0.1:$started_port"
+start_edubridge edubridge-log "$tmp/access.log"
+ebl_pid=$started_pid
+ebl_url="http://127.0.0.1:$started_port"
 
 # --- the same bytes as a static file for nginx --------------------------------------------------
 mkdir -p "$tmp/www" "$tmp/nginx"
-run curl -fsS -o "$tmp/www/index.html" "$eb_url/"
+commands+=("curl -fsS -o $tmp/www/index.html $eb_url/")
+curl -fsS -o "$tmp/www/index.html" "$eb_url/"
 chmod -R a+rX "$tmp"
 ng_port=$(free_port)
 user_line=""
@@ -189,49 +214,48 @@ read -r ng_head ng_body < <(curl -fs -o /dev/null -w '%{size_header} %{size_down
 read -r eb_head eb_body < <(curl -fs -o /dev/null -w '%{size_header} %{size_download}\n' "$eb_url/")
 cmp -s "$tmp/www/index.html" <(curl -fs "$ng_url/") || echo "bench: nginx does not serve the saved page" >&2
 
-# --- the runs, one after another -----------------------------------------------------------------
-measure nginx "$ng_url/" "$ng_pid"
-measure healthz "$eb_url/healthz" "$eb_pid"
-measure home "$eb_url/" "$eb_pid"
+# --- the rounds ---------------------------------------------------------------------------------
+for r in $(seq "$ROUNDS"); do
+  measure nginx "$ng_url/" "$ng_pid" "$r"
+  measure healthz "$eb_url/healthz" "$eb_pid" "$r"
+  measure home "$eb_url/" "$eb_pid" "$r"
+  measure home-log "$ebl_url/" "$ebl_pid" "$r"
+done
 hwm=$(hwm_mib "$eb_pid")
-stop "$eb_pid"
-stop "$ng_pid"
-eb_pid=""
-ng_pid=""
-
-# --- home again with the access log on, to a file -----------------------------------------------
-start_edubridge "$tmp/access.log"
-eb_url="http://127.0.0.1:$eb_port"
-wait_http "$eb_url/healthz"
-measure home-log "$eb_url/" "$eb_pid"
-hwm_log=$(hwm_mib "$eb_pid")
+hwm_log=$(hwm_mib "$ebl_pid")
 log_lines=$(wc -l <"$tmp/access.log")
-stop "$eb_pid"
-eb_pid=""
-
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the report ---------------------------------------------------------------------------------
-rps_nginx=${rps[nginx]} rps_healthz=${rps[healthz]} rps_home=${rps[home]} rps_home_log=${rps[home-log]}
-ratio_home=$(pct "$rps_home" "$rps_nginx")
-ratio_healthz=$(pct "$rps_healthz" "$rps_nginx")
-ratio_home_log=$(pct "$rps_home_log" "$rps_nginx")
+declare -A med medcpu
+for name in nginx healthz home home-log; do
+  med[$name]=$(printf '%.0f' "$(median $(series rps "$name"))")
+  medcpu[$name]=$(printf '%.1f' "$(median $(series cpu "$name"))")
+done
+ratio_home=$(pct "${med[home]}" "${med[nginx]}")
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 
 echo
-echo "edubridge HTTP bench: $SECONDS_EACH s per run after ${WARMUP} s warm-up, wrk -t$THREADS -c$CONNS, keep-alive"
+echo "edubridge HTTP bench: median of $ROUNDS rounds; each run $SECONDS_EACH s after a ${WARMUP} s warm-up; wrk -t$THREADS -c$CONNS, keep-alive"
 echo
-row() { # label, name, ratio
-  printf '%-34s %11s %9s %9s %9s %11s\n' "$1" "${rps[$2]}" "$3" "$(latency "$2" 50%)" "$(latency "$2" 99%)" "${cpu[$2]}"
+row() { # label, name
+  local lat
+  lat=$(latency "$2")
+  printf '%-34s %11s %9s %9s %9s %11s   %s\n' "$1" "${med[$2]}" "$(pct "${med[$2]}" "${med[nginx]}")%" \
+    ${lat:-? ?} "${medcpu[$2]}" "$(series rps "$2")"
 }
-printf '%-34s %11s %9s %9s %9s %11s\n' "run" "requests/s" "of nginx" "p50" "p99" "CPU us/req"
-row "nginx /  (static index.html)" nginx "100%"
-row "edubridge /healthz" healthz "$ratio_healthz%"
-row "edubridge /  (home)" home "$ratio_home%"
-row "edubridge /  (home, access log on)" home-log "$ratio_home_log%"
+printf '%-34s %11s %9s %9s %9s %11s   %s\n' "run" "requests/s" "of nginx" "p50" "p99" "CPU us/req" "requests/s by round"
+row "nginx /  (static index.html)" nginx
+row "edubridge /healthz" healthz
+row "edubridge /  (home)" home
+row "edubridge /  (home, access log on)" home-log
 echo
+by_round=()
+for r in $(seq "$ROUNDS"); do by_round+=("$(pct "${rps[home,$r]}" "${rps[nginx,$r]}")%"); done
+echo "home / nginx by round: ${by_round[*]}"
+echo "by CPU per request (steadier on a busy machine): home costs $(awk -v a="${medcpu[home]}" -v b="${medcpu[nginx]}" 'BEGIN { printf "%.2f", a / b }')x nginx, healthz $(awk -v a="${medcpu[healthz]}" -v b="${medcpu[nginx]}" 'BEGIN { printf "%.2f", a / b }')x, home with the access log $(awk -v a="${medcpu[home-log]}" -v b="${medcpu[nginx]}" 'BEGIN { printf "%.2f", a / b }')x"
 echo "response size: nginx $ng_head B headers + $ng_body B body; edubridge $eb_head B headers + $eb_body B body"
-echo "edubridge peak RSS (VmHWM): $hwm MiB (log off, after the healthz and home runs); $hwm_log MiB (log on; $log_lines log lines)"
+echo "edubridge peak RSS (VmHWM) after all rounds: $hwm MiB (access log off); $hwm_log MiB (access log on; $log_lines log lines)"
 if [ "$ratio_home" != "?" ] && [ "$ratio_home" -ge 50 ]; then
   echo "target: home >= 50% of nginx: met ($ratio_home%)"
 else
@@ -241,8 +265,5 @@ echo
 echo "machine: $(nproc) CPUs, $cpu, $(uname -sr); load average before $load_before, after $load_after"
 echo "versions: $("$BIN" version) (tree $(git describe --always --dirty 2>/dev/null || echo unknown)), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "commands:"
+echo "commands (the wrk runs repeat each round, each after wrk -t$THREADS -c$CONNS -d${WARMUP}s on the same URL):"
 for c in "${commands[@]}"; do echo "  $c"; done
-if [ "$WARMUP" != 0 ]; then
-  echo "  (each wrk run preceded by wrk -t$THREADS -c$CONNS -d${WARMUP}s on the same URL, not counted)"
-fi

@@ -90,6 +90,8 @@ int cmd_serve(int argc, char **argv)
     if (parse_listen(listen, host, sizeof host, &port) < 0)
         return cli_usage_error("serve", "--listen wants ADDRESS:PORT such as 127.0.0.1:8080, not '%s'", listen);
 
+    const char *level = getenv("EDUBRIDGE_LOG");
+    if (level && strcmp(level, "debug") == 0) log_set_level(LOG_DEBUG);
     struct err e;
     err_clear(&e);
     int applied = 0;

@@ -742,18 +742,29 @@ static int fn_decimal_time(struct expr_ev *ev, const struct expr_node *n, const 
 
 /* ---- regex ---- */
 
-/* Estimated size of the compiled pattern: glibc expands {m,n} by copying, so nested repetitions
- * multiply. Capped well below what would exhaust memory or time. */
-enum { REGEX_MAX_LEN = 2000, REGEX_MAX_SIZE = 20000, REGEX_MAX_DEPTH = 64 };
+/* glibc's regcomp expands {m,n} by copying, so nested repetitions multiply, and its matcher slows
+ * down badly on repeated groups that can match nothing ("(a*)*"); such patterns would let one
+ * respondent's long answer hold a worker for minutes. The translation estimates the expanded size
+ * and refuses both, well before that point. */
+enum { REGEX_MAX_LEN = 2000, REGEX_MAX_SIZE = 2000, REGEX_MAX_DEPTH = 64 };
+
+struct rx_level {     /* one open group */
+    double size;      /* estimated nodes so far */
+    bool alt_null;    /* the current alternative can match nothing so far */
+    bool any_null;    /* an earlier alternative can match nothing */
+};
 
 struct rx {
     struct strbuf *out;
     char *why;
     size_t why_size;
-    double size[REGEX_MAX_DEPTH + 1]; /* per open group */
-    double last;                      /* size of the latest atom, for a following repetition */
-    bool can_repeat;                  /* the latest item is an atom a quantifier may follow */
+    struct rx_level lv[REGEX_MAX_DEPTH + 1];
     int depth;
+    double last;       /* size of the latest atom, for a following repetition */
+    bool can_repeat;   /* the latest item is an atom a quantifier may follow */
+    bool last_group;   /* ... and it is a group */
+    bool last_null;    /* ... that can match nothing */
+    bool null_before;  /* the current alternative could match nothing before the latest atom */
 };
 
 static bool rx_fail(struct rx *r, const char *msg)
@@ -762,11 +773,31 @@ static bool rx_fail(struct rx *r, const char *msg)
     return false;
 }
 
+static void rx_item(struct rx *r, double size, bool nullable, bool repeatable, bool group)
+{
+    struct rx_level *l = &r->lv[r->depth];
+    r->can_repeat = repeatable;
+    r->last_group = group;
+    r->last_null = nullable;
+    r->null_before = l->alt_null;
+    r->last = size;
+    l->size += size;
+    l->alt_null = l->alt_null && nullable;
+}
+
 static void rx_atom(struct rx *r, double size)
 {
-    r->can_repeat = true;
-    r->last = size;
-    r->size[r->depth] += size;
+    rx_item(r, size, false, true, false);
+}
+
+/* After a quantifier with minimum lo on the latest atom. */
+static bool rx_repeated(struct rx *r, long lo, bool more_than_once)
+{
+    if (more_than_once && r->last_group && r->last_null)
+        return rx_fail(r, "a repeated group that can match nothing, such as (a*)*");
+    if (lo == 0) r->lv[r->depth].alt_null = r->null_before;
+    r->can_repeat = false;
+    return true;
 }
 
 /* Java's class escapes, for use outside brackets. */
@@ -799,7 +830,7 @@ static bool rx_escape(struct rx *r, const char **pp)
         strbuf_putc(r->out, '\\');
         strbuf_putc(r->out, c);
         *pp = p + 2;
-        r->can_repeat = false; /* an assertion, not an atom */
+        rx_item(r, 0, true, false, false); /* an assertion, not an atom */
         return true;
     } else if (isalnum((unsigned char)c)) {
         char msg[64];
@@ -954,16 +985,17 @@ static bool rx_bound(struct rx *r, const char **pp)
     if (lo > 1000 || hi > 1000) return rx_fail(r, "a repetition count above 1000");
     if (hi < lo) return rx_fail(r, "a repetition {m,n} with n below m");
     double copies = hi > 1 ? (double)hi - 1 : 0;
-    r->size[r->depth] += r->last * copies;
+    r->lv[r->depth].size += r->last * copies;
     r->last *= (double)(hi > 0 ? hi : 1);
     strbuf_append(r->out, *pp, (size_t)(p + 1 - *pp));
     *pp = p + 1;
-    return true;
+    return rx_repeated(r, lo, hi > 1);
 }
 
 bool expr_regex_translate(const char *pattern, struct strbuf *out, char *why, size_t why_size)
 {
     struct rx r = {.out = out, .why = why, .why_size = why_size};
+    r.lv[0].alt_null = true;
     struct arena scratch;
     arena_init(&scratch, 1024);
     bool ok = strlen(pattern) <= REGEX_MAX_LEN;
@@ -971,6 +1003,7 @@ bool expr_regex_translate(const char *pattern, struct strbuf *out, char *why, si
     strbuf_puts(out, "^(");
     for (const char *p = pattern; ok && *p;) {
         char c = *p;
+        struct rx_level *l = &r.lv[r.depth];
         if (c == '\\') {
             ok = rx_escape(&r, &p);
         } else if (c == '[') {
@@ -989,9 +1022,9 @@ bool expr_regex_translate(const char *pattern, struct strbuf *out, char *why, si
             } else {
                 strbuf_putc(out, c);
                 p++;
+                ok = rx_repeated(&r, c == '+' ? 1 : 0, c != '?');
             }
-            r.can_repeat = false;
-            if (*p == '+') ok = rx_fail(&r, "possessive quantifiers (*+, ++, ?+) are not supported");
+            if (ok && *p == '+') ok = rx_fail(&r, "possessive quantifiers (*+, ++, ?+) are not supported");
             else if (*p == '?') p++; /* lazy matches the same strings as greedy: regex() tests the whole */
         } else if (c == '(') {
             if (r.depth == REGEX_MAX_DEPTH) {
@@ -1004,7 +1037,7 @@ bool expr_regex_translate(const char *pattern, struct strbuf *out, char *why, si
             }
             p += p[1] == '?' ? 3 : 1;
             strbuf_putc(out, '(');
-            r.size[++r.depth] = 0;
+            r.lv[++r.depth] = (struct rx_level){.alt_null = true};
             r.can_repeat = false;
         } else if (c == ')') {
             if (r.depth == 0) {
@@ -1012,16 +1045,25 @@ bool expr_regex_translate(const char *pattern, struct strbuf *out, char *why, si
                 break;
             }
             strbuf_putc(out, ')');
-            double g = r.size[r.depth--];
-            rx_atom(&r, g > 0 ? g : 1);
+            struct rx_level g = r.lv[r.depth--];
+            rx_item(&r, g.size > 0 ? g.size : 1, g.alt_null || g.any_null, true, true);
+            p++;
+        } else if (c == '|') {
+            strbuf_putc(out, c);
+            l->any_null = l->any_null || l->alt_null;
+            l->alt_null = true;
+            r.can_repeat = false;
+            p++;
+        } else if (c == '^' || c == '$') {
+            strbuf_putc(out, c);
+            rx_item(&r, 0, true, false, false);
             p++;
         } else {
             strbuf_putc(out, c);
-            if (c != '|' && c != '^' && c != '$') rx_atom(&r, 1);
-            else r.can_repeat = false;
+            rx_atom(&r, 1);
             p++;
         }
-        if (ok && r.size[r.depth] > REGEX_MAX_SIZE) ok = rx_fail(&r, "the pattern repeats too much");
+        if (ok && r.lv[r.depth].size > REGEX_MAX_SIZE) ok = rx_fail(&r, "the pattern repeats too much");
     }
     if (ok && r.depth > 0) ok = rx_fail(&r, "'(' without its ')'");
     strbuf_puts(out, ")$");

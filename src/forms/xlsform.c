@@ -9,12 +9,31 @@
 #include "base/str.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* --- small helpers shared by the three files ---------------------------------------------------- */
+
+/* Problems end up on web pages and in JSON, which need valid UTF-8; a message quoting a reader's
+ * error or cut by the buffer could hold a broken sequence: each bad byte becomes '?'. */
+static void utf8_repair(char *s)
+{
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        size_t have = 0;
+        while (have < n && s[have]) have++;
+        if (n && have == n && str_utf8_valid(s, n)) {
+            s += n;
+        } else {
+            *s++ = '?';
+        }
+    }
+}
 
 void xb_problem(struct xb *b, bool warning, const char *sheet, int row, const char *column,
                 const char *fmt, ...)
@@ -35,6 +54,7 @@ void xb_problem(struct xb *b, bool warning, const char *sheet, int row, const ch
         while (end > 0 && ((unsigned char)buf[end] & 0xC0) == 0x80) end--;
         buf[end] = '\0';
     }
+    utf8_repair(buf);
     if (ps->count == ps->cap) {
         size_t cap = ps->cap ? 2 * ps->cap : 16;
         struct form_problem *items = arena_alloc(b->a, cap * sizeof *items);
@@ -335,10 +355,14 @@ static struct xcol *read_header(struct xb *b, const struct sheet *s, bool survey
     return cols;
 }
 
+/* Only texts make the "default" language: a plain image column beside label::en columns would
+ * otherwise add a language with no words at all (pyxform does; its users meet "default" in Collect).
+ * Plain media and guidance_hint columns simply go with the first language. */
 static bool any_plain_text(const struct xcol *cols, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (cols[i].translatable && !cols[i].has_lang) return true;
+        if (cols[i].kind >= XC_LABEL && cols[i].kind <= XC_CONSTRAINT_MSG && !cols[i].has_lang)
+            return true;
     return false;
 }
 

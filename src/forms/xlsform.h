@@ -67,8 +67,7 @@ void xlsform_problems_format(const struct form_problems *ps, struct strbuf *sb);
 /* ---- Below: shared by xlsform.c, xlsform_survey.c and xlsform_check.c only. ---- */
 #ifdef XLSFORM_INTERNAL
 
-#include <stdarg.h>
-#include <sys/types.h>
+#include <sys/types.h> /* ssize_t */
 
 /* What a header cell means once aliases are resolved. */
 enum xcol_kind {

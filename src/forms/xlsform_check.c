@@ -235,8 +235,14 @@ static void check_field(struct xb *b, size_t i)
     if (form_type_is_input(fd->type) || fd->type == FT_NOTE) {
         bool any = x->has_media;
         for (size_t l = 0; l < b->nlang && !any; l++) any = fd->label[l][0] || fd->hint[l][0];
+        const char *col = "label";
+        for (size_t l = 0; b->stext_col[0] && l < b->nlang; l++)
+            if (b->stext_col[0][l]) {
+                col = b->stext_col[0][l];
+                break;
+            }
         if (!any)
-            xb_error(b, "survey", fd->row, b->stext_col[0] ? b->stext_col[0][0] : "label",
+            xb_error(b, "survey", fd->row, col,
                      "%s '%.*s' has no label (nor hint): a respondent would not know what is asked",
                      fd->type == FT_NOTE ? "note" : "question", xb_qlen(fd->name), fd->name);
     }

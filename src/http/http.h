@@ -59,6 +59,8 @@ struct http_request {
     void *worker;              /* the application's per-worker context (see server.h) */
     void *app;                 /* free for the application: per-request state (language, user) */
     void *native;              /* the server's own request object */
+    void *server;              /* the server's worker, and a deferral (see server.h) */
+    void *deferred;
 };
 
 struct http_header {

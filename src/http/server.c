@@ -279,6 +279,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     struct http_request req;
     memset(&req, 0, sizeof req);
     req.arena = &w->arena;
+    req.server = w;
     struct http_response res;
     memset(&res, 0, sizeof res);
     res.status = 200;
@@ -295,6 +296,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
     } else {
         cfg->handle(&req, &res);
     }
+    if (req.deferred && !bad) {
+        arena_reset(&w->arena); /* the deferral kept its own copies */
+        return;
+    }
     send_response(w, &req, &res);
 
     if (cfg->access_log) {
@@ -305,6 +310,84 @@ static void on_request(struct evhttp_request *ev, void *arg)
         if (n > 0) log_line(line, (unsigned long)((size_t)n < sizeof line ? (size_t)n : sizeof line - 1));
     }
     arena_reset(&w->arena);
+}
+
+/* --- deferred responses --------------------------------------------------------------------- */
+
+struct http_deferred {
+    struct worker *w;
+    struct evhttp_request *ev;
+    enum http_method method;
+    int64_t t0;
+    char line[512]; /* the access log's "ADDR "METHOD URI"", written when the answer goes */
+};
+
+struct http_deferred *http_defer(struct http_request *req)
+{
+    struct http_deferred *d = calloc(1, sizeof *d);
+    if (!d) abort();
+    d->w = req->server;
+    d->ev = req->native;
+    d->method = req->method;
+    d->t0 = time_monotonic_us();
+    snprintf(d->line, sizeof d->line, "%s \"%s %s\"", req->remote_addr, req->method_name, req->raw_uri);
+    req->deferred = d;
+    return d;
+}
+
+void http_deferred_send(struct http_deferred *d, int status, const char *content_type,
+                        const char *body, size_t len, const char *location)
+{
+    struct worker *w = d->w;
+    struct arena a;
+    arena_init(&a, 4096);
+    struct http_request req;
+    memset(&req, 0, sizeof req);
+    req.arena = &a;
+    req.native = d->ev;
+    req.method = d->method;
+    struct http_response res;
+    memset(&res, 0, sizeof res);
+    res.status = status;
+    res.content_type = content_type;
+    res.compressible = false; /* short answers: not worth compressing */
+    strbuf_init(&res.body, &a, len + 1);
+    strbuf_append(&res.body, body, len);
+    if (location) http_set_header(&res, "Location", location);
+    send_response(w, &req, &res);
+    if (w->cfg->access_log) {
+        char line[1024];
+        int n = snprintf(line, sizeof line, "%s %d %zu %.2fms", d->line, status, res.body.len,
+                         (double)(time_monotonic_us() - d->t0) / 1000.0);
+        if (n > 0) log_line(line, (unsigned long)((size_t)n < sizeof line ? (size_t)n : sizeof line - 1));
+    }
+    arena_free(&a);
+    free(d);
+}
+
+struct soon {
+    void (*fn)(void *);
+    void *arg;
+};
+
+static void run_soon(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct soon s = *(struct soon *)arg;
+    free(arg);
+    s.fn(s.arg);
+}
+
+void http_call_soon(struct http_request *req, void (*fn)(void *arg), void *arg)
+{
+    struct worker *w = req->server;
+    struct soon *s = malloc(sizeof *s);
+    if (!s) abort();
+    s->fn = fn;
+    s->arg = arg;
+    struct timeval zero = {0, 0};
+    event_base_once(w->base, -1, EV_TIMEOUT, run_soon, s, &zero);
 }
 
 /* --- listening, workers, stopping ------------------------------------------------------------ */

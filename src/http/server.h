@@ -41,6 +41,19 @@ struct http_server_config {
 
 int http_server_run(const struct http_server_config *config, struct err *e);
 
+/* Deferred responses, for work that is cheaper done for many requests at once (grouping the
+ * commits of many submissions into one). A handler calls http_defer() and returns without a
+ * response; the request stays open and nothing of its arena may be kept. Later, on the same
+ * worker thread, http_deferred_send() answers it (with the usual security headers and access-log
+ * line) and frees the deferral. */
+struct http_deferred;
+struct http_deferred *http_defer(struct http_request *req);
+void http_deferred_send(struct http_deferred *d, int status, const char *content_type,
+                        const char *body, size_t len, const char *location);
+/* Runs fn(arg) on the request's worker thread once the events now ready have been handled, so that
+ * requests arriving together are handled together. */
+void http_call_soon(struct http_request *req, void (*fn)(void *arg), void *arg);
+
 /* The header values sent with every response (exposed for tests and documentation). */
 extern const char http_csp[];
 

@@ -3,7 +3,9 @@
 #include "store/store_backend.h"
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 static int fail(struct err *e, sqlite3 *db, int rc, const char *what)
 {
@@ -13,6 +15,18 @@ static int fail(struct err *e, sqlite3 *db, int rc, const char *what)
     if ((ext & 0xFF) == SQLITE_CONSTRAINT) code = ERR_CONFLICT;
     else if ((ext & 0xFF) == SQLITE_BUSY || (ext & 0xFF) == SQLITE_LOCKED) code = ERR_IO;
     return err_set(e, code, "%s: %s", what, msg);
+}
+
+/* SQLite's own busy handler sleeps in growing steps (up to 100 ms), which leaves the database idle
+ * while a second worker waits for the first's commit to end. Commits here take a few milliseconds,
+ * so waiting in 200 µs steps hands the lock over almost as soon as it is free. */
+static int busy_handler(void *arg, int attempts)
+{
+    intptr_t timeout_ms = (intptr_t)arg; /* the timeout itself travels as the argument */
+    if ((int64_t)attempts * 200 >= (int64_t)timeout_ms * 1000) return 0;
+    struct timespec ts = {0, 200 * 1000};
+    nanosleep(&ts, NULL);
+    return 1;
 }
 
 static void *sq_open(const char *path, const struct store_options *opt, struct err *e)
@@ -28,7 +42,8 @@ static void *sq_open(const char *path, const struct store_options *opt, struct e
         return NULL;
     }
     sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000);
+    intptr_t timeout_ms = opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
+    sqlite3_busy_handler(db, busy_handler, (void *)timeout_ms);
     const char *setup = opt->read_only ? "PRAGMA foreign_keys = ON;"
                                        : "PRAGMA journal_mode = WAL;"
                                          "PRAGMA synchronous = FULL;"

@@ -1,6 +1,9 @@
 #include "web/api.h"
 
+#include "http/server.h"
+
 #include "base/log.h"
+#include "base/timeutil.h"
 #include "forms/engine.h"
 #include "forms/form_json.h"
 #include "forms/form_store.h"
@@ -69,6 +72,8 @@ static void api_form(struct http_request *req, struct http_response *res)
     strbuf_putc(&res->body, '\n');
 }
 
+static void batch_add(struct http_request *req, struct survey_form *sf, const char *lang, const char *json);
+
 static void api_submit(struct http_request *req, struct http_response *res)
 {
     if (!req->content_type || strncasecmp(req->content_type, "application/json", 16) != 0) {
@@ -112,16 +117,147 @@ static void api_submit(struct http_request *req, struct http_response *res)
         send_json(res, 422, json_pack("{s:o}", "errors", errors));
         return;
     }
-    struct submission sub;
-    if (submission_insert(web_state(req)->store, req->arena, f, sf.version_id, f->languages[lang].code, ans,
-                          false, NULL, &sub, &e) < 0) {
-        log_error("API submission to %s: %s", f->form_id, e.msg);
-        send_error(res, 503, "the answers could not be stored; nothing was saved, try again");
-        return;
+    struct strbuf json;
+    strbuf_init(&json, req->arena, 1024);
+    answers_to_json(f, ans, &json);
+    batch_add(req, &sf, f->languages[lang].code, json.data);
+}
+
+/* --- committing submissions together ------------------------------------------------------------ */
+
+struct pending {
+    struct http_deferred *reply;
+    void *form_slot;       /* pinned cached form */
+    const struct form *form;
+    char *version_id, *version, *lang, *json;
+};
+
+struct api_batch {
+    struct store *store;
+    struct pending *items;
+    size_t n, cap;
+    bool scheduled;
+};
+
+struct api_batch *api_batch_new(struct store *st)
+{
+    struct api_batch *b = calloc(1, sizeof *b);
+    if (!b) abort();
+    b->store = st;
+    return b;
+}
+
+void api_batch_free(struct api_batch *b)
+{
+    if (!b) return;
+    free(b->items); /* the drain answered every pending item before the worker stopped */
+    free(b);
+}
+
+static char *dup(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d) abort();
+    return d;
+}
+
+static void reply_json(struct http_deferred *d, int status, json_t *doc, const char *location)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    http_deferred_send(d, status, "application/json", text ? text : "{}", text ? strlen(text) : 2, location);
+    free(text);
+}
+
+static void flush(void *arg);
+
+static void batch_add(struct http_request *req, struct survey_form *sf, const char *lang, const char *json)
+{
+    struct api_batch *b = web_state(req)->batch;
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->items = realloc(b->items, b->cap * sizeof *b->items);
+        if (!b->items) abort();
     }
-    http_set_header(res, "Location", arena_printf(req->arena, "/api/v1/submissions/%s", sub.id));
-    send_json(res, 201, json_pack("{s:s, s:s, s:s}", "id", sub.id, "instance_id", sub.instance_id,
-                                  "form_version", sf.version));
+    survey_form_pin(sf);
+    b->items[b->n++] = (struct pending){http_defer(req), sf->slot, sf->form, dup(sf->version_id),
+                                        dup(sf->version), dup(lang), dup(json)};
+    if (!b->scheduled) {
+        b->scheduled = true;
+        http_call_soon(req, flush, b);
+    }
+}
+
+/* One transaction for the whole batch, a savepoint for each answer set so that one that fails
+ * (it should not: each was checked) fails alone; every reply goes after the commit. */
+static void flush(void *arg)
+{
+    struct api_batch *b = arg;
+    b->scheduled = false;
+    size_t n = b->n;
+    struct pending *items = b->items;
+    b->items = NULL;
+    b->n = b->cap = 0;
+    int *status = calloc(n ? n : 1, sizeof *status);
+    char **ids = calloc(n ? n : 1, sizeof *ids);
+    if (!status || !ids) abort();
+    struct arena a;
+    arena_init(&a, 64 * 1024);
+    struct err e;
+    err_clear(&e);
+    int64_t t_begin = time_monotonic_us();
+    bool open = store_begin(b->store, &e) == 0;
+    int64_t t_locked = time_monotonic_us();
+    if (!open) log_error("starting a transaction for %zu API submissions: %s", n, e.msg);
+    for (size_t i = 0; open && i < n; i++) {
+        struct pending *p = &items[i];
+        status[i] = 503;
+        if (store_exec(b->store, "SAVEPOINT submission", &e) < 0) continue;
+        struct answers *ans = answers_from_json(&a, p->form, p->json, strlen(p->json), false, &e);
+        struct submission sub;
+        if (ans && submission_insert_in(b->store, &a, p->form, p->version_id, p->lang, ans, p->json, false,
+                                        NULL, &sub, &e) == 0) {
+            store_exec(b->store, "RELEASE submission", &e);
+            status[i] = 201;
+            ids[i] = dup(sub.id);
+        } else {
+            log_error("API submission to %s: %s", p->form->form_id, e.msg);
+            store_exec(b->store, "ROLLBACK TO submission", NULL);
+            store_exec(b->store, "RELEASE submission", NULL);
+        }
+        arena_reset(&a);
+    }
+    int64_t t_commit = time_monotonic_us();
+    if (open && store_commit(b->store, &e) < 0) {
+        log_error("committing %zu API submissions: %s", n, e.msg);
+        store_rollback(b->store);
+        for (size_t i = 0; i < n; i++) status[i] = 503;
+    }
+    log_debug("API batch: %zu submissions, commit %.2f ms, waited %.2f ms for the lock, inserts %.2f ms", n,
+              (double)(time_monotonic_us() - t_commit) / 1000.0, (double)(t_locked - t_begin) / 1000.0,
+              (double)(t_commit - t_locked) / 1000.0);
+    for (size_t i = 0; i < n; i++) {
+        struct pending *p = &items[i];
+        if (status[i] == 201) {
+            char location[96], instance[64];
+            snprintf(location, sizeof location, "/api/v1/submissions/%s", ids[i]);
+            snprintf(instance, sizeof instance, "uuid:%s", ids[i]);
+            reply_json(p->reply, 201, json_pack("{s:s, s:s, s:s}", "id", ids[i], "instance_id", instance,
+                                                "form_version", p->version), location);
+        } else {
+            reply_json(p->reply, 503, json_pack("{s:s}", "error", "the answers could not be stored; nothing was saved, try again"), NULL);
+        }
+        survey_form_unpin(p->form_slot);
+        free(p->version_id);
+        free(p->version);
+        free(p->lang);
+        free(p->json);
+        free(ids[i]);
+    }
+    free(items);
+    free(status);
+    free(ids);
+    arena_free(&a);
 }
 
 void api_routes(struct router *r)

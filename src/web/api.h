@@ -13,4 +13,11 @@
 
 void api_routes(struct router *r);
 
+/* Submissions arriving together on a worker are committed together (one transaction, one sync to
+ * disk), and each is answered only after that commit: the worker's batch. */
+struct store;
+struct api_batch;
+struct api_batch *api_batch_new(struct store *st);
+void api_batch_free(struct api_batch *b);
+
 #endif

@@ -16,6 +16,7 @@
 /* --- parsed forms, cached per worker ---------------------------------------------------------- */
 
 struct cached_form {
+    int pins;             /* holders that keep it past their request (batched submissions) */
     char *version_id;
     struct arena arena;   /* owns form and pages */
     struct form *form;
@@ -57,8 +58,13 @@ static struct cached_form *form_for_version(struct http_request *req, const char
     struct survey_cache *c = web_state(req)->surveys;
     for (size_t i = 0; i < CACHE_SIZE; i++)
         if (c->slots[i].version_id && strcmp(c->slots[i].version_id, version_id) == 0) return &c->slots[i];
-    struct cached_form *s = &c->slots[c->next];
-    c->next = (c->next + 1) % CACHE_SIZE;
+    struct cached_form *s = NULL;
+    for (size_t tries = 0; tries < CACHE_SIZE && !s; tries++) {
+        struct cached_form *cand = &c->slots[c->next];
+        c->next = (c->next + 1) % CACHE_SIZE;
+        if (!cand->pins) s = cand;
+    }
+    if (!s) return NULL; /* every slot held by a batch in progress: try again in a moment */
     slot_clear(s);
     arena_init(&s->arena, 64 * 1024);
     struct err e;
@@ -86,7 +92,18 @@ int survey_latest(struct http_request *req, const char *form_id, struct survey_f
     out->version = info.version;
     out->form = cf->form;
     out->pages = &cf->pages;
+    out->slot = cf;
     return 0;
+}
+
+void survey_form_pin(struct survey_form *sf)
+{
+    ((struct cached_form *)sf->slot)->pins++;
+}
+
+void survey_form_unpin(void *slot)
+{
+    ((struct cached_form *)slot)->pins--;
 }
 
 /* --- the respondent's session ------------------------------------------------------------------ */

@@ -21,8 +21,13 @@ struct survey_form {
     const char *version;
     const struct form *form;
     const struct form_pages *pages;
+    void *slot;          /* the cache entry, for pinning */
 };
 int survey_latest(struct http_request *req, const char *form_id, struct survey_form *out);
+/* Keeps a cached form (and its version_id) alive past the request, until unpinned, on the same
+ * worker. */
+void survey_form_pin(struct survey_form *sf);
+void survey_form_unpin(void *slot);
 
 /* Per-worker cache of parsed forms (web.c owns one per worker). */
 struct survey_cache;

@@ -8,6 +8,7 @@
 #include "web/forms_pages.h"
 #include "web/pages.h"
 #include "web/static_assets.h"
+#include "web/summary_page.h"
 #include "web/survey.h"
 
 #include <stdlib.h>
@@ -22,6 +23,7 @@ static struct {
 struct web_worker {
     struct store *store;
     struct survey_cache *surveys;
+    struct api_batch *batch;
 };
 
 static void build_routes(struct router *r)
@@ -33,6 +35,7 @@ static void build_routes(struct router *r)
     api_routes(r);
     forms_pages_routes(r);
     export_routes(r);
+    summary_page_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)
@@ -64,6 +67,7 @@ void *web_worker_start(int index, struct err *e)
     if (!w) abort();
     w->store = st;
     w->surveys = survey_cache_new();
+    w->batch = api_batch_new(st);
     return w;
 }
 
@@ -71,6 +75,7 @@ void web_worker_stop(void *worker)
 {
     struct web_worker *w = worker;
     if (!w) return;
+    api_batch_free(w->batch);
     survey_cache_free(w->surveys);
     store_close(w->store);
     free(w);
@@ -95,6 +100,7 @@ static void attach_state(struct http_request *req)
     struct web_worker *w = req->worker;
     st->store = w ? w->store : NULL;
     st->surveys = w ? w->surveys : NULL;
+    st->batch = w ? w->batch : NULL;
     st->lang = i18n_default();
     req->app = st;
 }

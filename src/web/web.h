@@ -18,11 +18,13 @@ struct web_config {
 
 /* What a handler needs beyond the request itself; reached through web_state(req). */
 struct survey_cache;
+struct api_batch;
 
 struct web_state {
     const struct i18n_lang *lang;
     struct store *store;
     struct survey_cache *surveys; /* the worker's parsed forms */
+    struct api_batch *batch;      /* the worker's submissions waiting for their commit */
 };
 
 int web_init(const struct web_config *config, struct err *e);

@@ -722,11 +722,17 @@ static void test_err_missing_label(void **state)
         "survey", 3, "label", "question 'q' has no label");
 }
 
-/* An image stands for a label, as in pyxform. */
+/* An image stands for a label, as in pyxform; a plain image column beside translated labels adds
+ * no "default" language. */
 static void test_media_instead_of_label(void **state)
 {
     struct fx *x = *state;
     build_ok(x, "| survey |\n| | type | name | label | media::image |\n| | acknowledge | q | | q.png |\n");
+    const struct form *f = build_ok(x, "| survey |\n| | type | name | label::en | image |\n"
+                                       "| | acknowledge | q | | q.png |\n| | text | t | T | |\n");
+    assert_int_equal(f->nlang, 1);
+    assert_string_equal(f->languages[0].code, "en");
+    assert_string_equal(extra(field(f, "q")->extra, field(f, "q")->nextra, "media::image"), "q.png");
 }
 
 static void test_err_unknown_refs(void **state)
