@@ -210,8 +210,10 @@ bool expr_parse_date(const char *s, int tz, double *days, bool *has_time);
  * Returns the offset of the name in s and its length in *len; *len is 0 when nothing fits. */
 size_t expr_choice_field(const char *s, size_t *len);
 /* Translates a regex() pattern (Java/ODK flavour: \d, \s, \w, (?:...)) to POSIX ERE anchored at
- * both ends, or returns false with why filled. */
-bool expr_regex_translate(const char *pattern, struct strbuf *out, char *why, size_t why_size);
+ * both ends, or returns false with why filled. size (may be NULL): the estimated size of the
+ * compiled pattern, for bounding the time a match may take. */
+bool expr_regex_translate(const char *pattern, struct strbuf *out, double *size, char *why,
+                          size_t why_size);
 /* regcomp(REG_EXTENDED | REG_NOSUB) in a UTF-8 locale when the system has one (so that '.' and
  * classes take whole characters); regexec must run under the same: expr_regex_match(). */
 int expr_regex_compile(regex_t *re, const char *ere);

@@ -747,6 +747,7 @@ static int fn_decimal_time(struct expr_ev *ev, const struct expr_node *n, const 
  * respondent's long answer hold a worker for minutes. The translation estimates the expanded size
  * and refuses both, well before that point. */
 enum { REGEX_MAX_LEN = 2000, REGEX_MAX_SIZE = 2000, REGEX_MAX_DEPTH = 64 };
+#define REGEX_MAX_WORK 1e7
 
 struct rx_level {     /* one open group */
     double size;      /* estimated nodes so far */
@@ -960,7 +961,8 @@ static bool rx_class(struct rx *r, const char **pp, struct arena *a)
         }
         strbuf_putc(r->out, ']');
     }
-    rx_atom(r, 1);
+    /* a long list of characters costs glibc a scan at each step: weigh it */
+    rx_atom(r, 1 + (double)(items.len / 16));
     *pp = p + 1;
     return true;
 }
@@ -992,7 +994,8 @@ static bool rx_bound(struct rx *r, const char **pp)
     return rx_repeated(r, lo, hi > 1);
 }
 
-bool expr_regex_translate(const char *pattern, struct strbuf *out, char *why, size_t why_size)
+bool expr_regex_translate(const char *pattern, struct strbuf *out, double *size, char *why,
+                          size_t why_size)
 {
     struct rx r = {.out = out, .why = why, .why_size = why_size};
     r.lv[0].alt_null = true;
@@ -1066,6 +1069,7 @@ bool expr_regex_translate(const char *pattern, struct strbuf *out, char *why, si
         if (ok && r.lv[r.depth].size > REGEX_MAX_SIZE) ok = rx_fail(&r, "the pattern repeats too much");
     }
     if (ok && r.depth > 0) ok = rx_fail(&r, "'(' without its ')'");
+    if (size) *size = r.lv[0].size;
     strbuf_puts(out, ")$");
     arena_free(&scratch);
     return ok;
@@ -1116,10 +1120,16 @@ static int fn_regex(struct expr_ev *ev, const struct expr_node *n, const char *s
      * cache written during evaluation would race between threads sharing the parsed form. */
     struct strbuf sb;
     char why[160];
+    double size;
     strbuf_init(&sb, ev->a, 64);
-    if (!expr_regex_translate(pat, &sb, why, sizeof why))
+    if (!expr_regex_translate(pat, &sb, &size, why, sizeof why))
         return err_set(ev->e, ERR_INVALID, "invalid regular expression in regex(): %s at character %u",
                        why, n->pos);
+    /* matching takes time in proportion to pattern size times text length (~100 ns a unit at worst
+     * in measurements): hold one call to about a second */
+    if (size * (double)(strlen(s) + 1) > REGEX_MAX_WORK)
+        return err_set(ev->e, ERR_LIMIT, "regex() cannot test a text this long against this pattern "
+                       "at character %u", n->pos);
     regex_t re;
     int rc = expr_regex_compile(&re, sb.data);
     if (rc != 0) {

@@ -318,7 +318,7 @@ static bool check_literal_pattern(struct parser *p, const struct expr_node *pat)
     struct strbuf sb;
     char why[160], msg[220];
     strbuf_init(&sb, p->a, 64);
-    bool ok = expr_regex_translate(pat->u.str, &sb, why, sizeof why);
+    bool ok = expr_regex_translate(pat->u.str, &sb, NULL, why, sizeof why);
     if (ok) {
         regex_t re;
         int rc = expr_regex_compile(&re, sb.data);

@@ -8,7 +8,9 @@
  * yet), text fields marked personal (their answers are never listed, and a copy would only be one
  * more place to erase), and every other type (dates, notes, calculations, media, metadata).
  *
- * Rows are keyed by the submission's seq, a small integer that values_index gives it. Every
+ * Rows are keyed by the submission's seq, a small integer that values_index gives it, and name
+ * their question by a small integer too (values_field_key), given the first time the question has
+ * an answer to index. Every
  * function here writes without a transaction of its own: the caller wraps them with the change to
  * the submission itself, so that the index never disagrees with what is stored. */
 #ifndef EDUBRIDGE_VALUES_H
@@ -30,6 +32,11 @@ bool values_field_indexed(const struct form_field *fd);
  * from ans, read with f: the form version it answered. */
 int values_index(struct store *st, const struct form *f, const struct answers *ans,
                  const char *submission_id, struct err *e);
+
+/* The key of a form's question in submission_values; 0 (and 0 returned) when it has none yet:
+ * nobody answered it. */
+int values_field_key(struct store *st, const char *form_id, const char *field, int64_t *out,
+                     struct err *e);
 
 /* Removes a submission's rows and its seq: for a revision that a newer one supersedes. */
 int values_unindex(struct store *st, const char *submission_id, struct err *e);

@@ -211,7 +211,8 @@ struct survey {
 static size_t new_field(struct xb *b)
 {
     if (b->nfields == b->fieldcap) {
-        size_t cap = b->fieldcap ? 2 * b->fieldcap : 32;
+        /* A row makes at most one field: one allocation, no copies left behind in a form's arena. */
+        size_t cap = b->fieldcap ? 2 * b->fieldcap : b->survey->nrows;
         struct form_field *fields = arena_alloc(b->a, cap * sizeof *fields);
         struct xfield *xf = arena_alloc(b->a, cap * sizeof *xf);
         if (b->nfields) {

@@ -19,7 +19,7 @@ static const struct nav_entry nav[] = {
     {"forms", "/forms", N_("Forms")},
 };
 
-/* The current path with ?lang=xx, so that switching language keeps the reader on the same page. */
+/* Links to ?lang=xx, so that switching language keeps the reader on the same page. */
 static void language_links(struct http_request *req, struct strbuf *b)
 {
     const struct i18n_lang *current = web_state(req)->lang;
@@ -27,9 +27,9 @@ static void language_links(struct http_request *req, struct strbuf *b)
     html_attr(b, T(req, "Language"));
     html_lit(b, "\"><ul>");
     for (const struct i18n_lang *const *l = i18n_languages(); *l; l++) {
-        html_lit(b, "<li><a href=\"");
-        html_url(b, req->path);
-        html_lit(b, "?lang=");
+        /* A query-only link keeps the reader on this page; writing the path out would let a
+         * request for "//elsewhere" turn the links into links to another site. */
+        html_lit(b, "<li><a href=\"?lang=");
         html_attr(b, (*l)->code);
         html_lit(b, "\" hreflang=\"");
         html_attr(b, (*l)->code);

@@ -215,9 +215,7 @@ static void survey_begin(struct visit *v, struct http_response *res, const char 
         html_attr(b, i18n_get(v->en.ui, "Language"));
         html_lit(b, "\"><ul>");
         for (size_t i = 0; i < f->nlang; i++) {
-            html_lit(b, "<li><a href=\"");
-            html_url(b, v->req->path);
-            html_lit(b, "?");
+            html_lit(b, "<li><a href=\"?");
             const char *q = http_query(v->req, "i");
             if (q) {
                 html_lit(b, "i=");

@@ -160,6 +160,14 @@ class Pages(unittest.TestCase):
         self.assertEqual(status, 404)
         self.assertNotIn(b'<script>', body)
 
+    def test_no_links_to_other_sites_from_the_path(self):
+        for path in ('//evil.example/x', '/\\evil.example'):
+            status, _, body = self.server.get(path)
+            self.assertEqual(status, 404)
+            self.assertNotIn(b'evil.example?', body)
+            self.assertNotIn(b'href="//evil', body)
+            self.assertNotIn(b'href="/\\evil', body)
+
     def test_access_log(self):
         self.server.get('/healthz?probe=accesslog')
         time.sleep(0.1)

@@ -546,6 +546,20 @@ static const struct ecase regex_cases[] = {
     {"regex('x', '(?i)a')", "P:invalid regular expression in regex(): only (?:...) groups are "
                             "supported at character 12"},
     {"regex('x', 'a)')", "P:invalid regular expression in regex(): unmatched ')' at character 12"},
+    {"regex('aaa', '(a*)*')", "P:invalid regular expression in regex(): a repeated group that can "
+                              "match nothing, such as (a*)* at character 14"},
+    {"regex('aaa', '(a|b?)+')", "P:invalid regular expression in regex(): a repeated group that can "
+                                "match nothing, such as (a*)* at character 14"},
+    {"regex('aaabab', '(a*)?(a|b)+(?:a?b){2}')", "b:true"},
+    {"regex('aaa', 'a**')", "P:invalid regular expression in regex(): '*' has nothing to repeat at "
+                            "character 14"},
+    {"regex('aaa', '+a')", "P:invalid regular expression in regex(): '+' has nothing to repeat at "
+                           "character 14"},
+    {"regex('aaa', 'a*+')", "P:invalid regular expression in regex(): possessive quantifiers (*+, "
+                            "++, ?+) are not supported at character 14"},
+    {"regex(concat(uuid(1000), uuid(1000), uuid(1000), uuid(1000), uuid(1000), uuid(1000)), "
+     "'(.{1000}){2}')",
+     "E:regex() cannot test a text this long against this pattern at character 1"},
     {"regex('x', concat('[', ''))", "E:invalid regular expression in regex(): '[' without its ']' "
                                     "at character 1"},
     {"regex('x', concat('((a{1000}){1000}){1000}', ''))",
