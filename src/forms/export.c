@@ -133,7 +133,7 @@ const char *export_sheet_name(struct arena *a, const char *name, const char *con
     if (len && base[len - 1] == '\'') base[len - 1] = '_';
     const char *candidate = base;
     for (int k = 2;; k++) {
-        bool clash = false;
+        bool clash = str_eq_nocase(candidate, "History"); /* Excel keeps that name for itself */
         for (size_t i = 0; i < n && !clash; i++) clash = str_eq_nocase(taken[i], candidate);
         if (!clash) return candidate;
         char suffix[16];
@@ -527,6 +527,29 @@ static int lxw_failed(struct err *e, lxw_error le)
     return err_set(e, ERR_INTERNAL, "the XLSX file could not be made: %s", lxw_strerror(le));
 }
 
+static bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+static bool at_escape(const char *p)
+{
+    return p[0] == '_' && p[1] == 'x' && is_hex(p[2]) && is_hex(p[3]) && is_hex(p[4]) && is_hex(p[5]) && p[6] == '_';
+}
+
+/* Text that happens to look like OOXML's "_xHHHH_" escape (which libxlsxwriter uses for control
+ * characters) would be decoded by Excel into another character: its '_' is escaped as "_x005F_". */
+static const char *escape_ooxml(struct arena *a, const char *s)
+{
+    const char *p = strstr(s, "_x");
+    while (p && !at_escape(p)) p = strstr(p + 1, "_x");
+    if (!p) return s;
+    struct strbuf sb;
+    strbuf_init(&sb, a, strlen(s) + 16);
+    for (p = s; *p; p++) {
+        if (at_escape(p)) strbuf_puts(&sb, "_x005F");
+        strbuf_putc(&sb, *p);
+    }
+    return sb.data;
+}
+
 static int xlsx_cell(struct xlsx *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct cell *c,
                      struct err *e)
 {
@@ -540,7 +563,7 @@ static int xlsx_cell(struct xlsx *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t
         if (needs_guard(s, false)) s = arena_printf(x->a, "'%s", s);
         size_t keep = utf16_prefix(s, XLSX_CELL_MAX);
         if (s[keep]) s = arena_strndup(x->a, s, keep); /* Excel's limit for a cell; CSV keeps it all */
-        le = worksheet_write_string(ws, row, col, s, NULL);
+        le = worksheet_write_string(ws, row, col, escape_ooxml(x->a, s), NULL);
     }
     return le == LXW_NO_ERROR ? 0 : lxw_failed(e, le);
 }

@@ -557,7 +557,8 @@ bool expr_parse_date(const char *s, int tz, double *days, bool *has_time)
         int offset;
         const char *e = parse_time(s + 1, &ms, &has_offset, &offset);
         if (!e) return false;
-        *days = (double)(day * (int64_t)DAY_MS + ms - (int64_t)(has_offset ? offset : tz) * 60000) / DAY_MS;
+        int64_t utc_ms = day * (int64_t)DAY_MS + ms - (int64_t)(has_offset ? offset : tz) * 60000;
+        *days = (double)utc_ms / DAY_MS;
         *has_time = true;
         s = e;
     } else {
@@ -594,13 +595,12 @@ static void put_datetime(struct strbuf *sb, int64_t local_ms, int offset)
 #define MIN_DAY (-719162.0)
 #define MAX_DAY 2932897.0
 
-/* A value as a moment for the date functions. empty: '' or NaN, which the functions pass on as ''.
- * is_string_date: a date written without a time, which has no instant of its own. */
+/* A value as the date functions see it. */
 struct moment {
-    double days;
-    bool has_time;
-    bool from_number;
-    bool empty;
+    double days;      /* since 1970-01-01T00:00Z */
+    bool has_time;    /* an instant (a date-time, or a number with a fraction), not a bare date */
+    bool from_number; /* given as a number: an instant even when whole, for date-time() */
+    bool empty;       /* '' or NaN, which the functions pass on as '' */
 };
 
 static int to_moment(struct expr_ev *ev, const struct expr_node *n, const struct expr_value *v,
@@ -631,8 +631,8 @@ static int to_moment(struct expr_ev *ev, const struct expr_node *n, const struct
         struct strbuf sb;
         strbuf_init(&sb, ev->a, 32);
         expr_format_number(&sb, d);
-        return err_set(ev->e, ERR_INVALID, "the number %.40s is out of range for a date at character %u",
-                       sb.data, n->pos);
+        return err_set(ev->e, ERR_INVALID, "the number %.40s is out of range for a date at "
+                       "character %u", sb.data, n->pos);
     }
     m->days = d;
     m->has_time = d != floor(d);
@@ -712,7 +712,8 @@ static int fn_date_time(struct expr_ev *ev, const struct expr_node *n, const str
     struct strbuf sb;
     strbuf_init(&sb, ev->a, 32);
     /* a date alone means its local midnight */
-    int64_t local = m.has_time || m.from_number ? moment_local_ms(ev, &m) : llround(m.days) * (int64_t)DAY_MS;
+    int64_t local = m.has_time || m.from_number ? moment_local_ms(ev, &m)
+                                                : llround(m.days) * (int64_t)DAY_MS;
     put_datetime(&sb, local, ev->tz);
     return set_str(out, sb.data);
 }
@@ -721,7 +722,7 @@ static int fn_decimal_time(struct expr_ev *ev, const struct expr_node *n, const 
                            struct expr_value *out)
 {
     const char *s = expr_ev_string(ev, v);
-    if (v->type == EXPR_NUMBER) return set_num(out, isnan(v->number) ? NAN : v->number - floor(v->number));
+    if (v->type == EXPR_NUMBER) return set_num(out, v->number - floor(v->number));
     if (!s[0]) return set_str(out, "");
     int64_t ms;
     bool has_offset;
@@ -971,7 +972,9 @@ static bool rx_bound(struct rx *r, const char **pp)
 {
     const char *p = *pp + 1;
     long lo = 0, hi;
-    if (!isdigit((unsigned char)*p)) return rx_fail(r, "'{' must start a repetition such as {2} or {1,3} (write \\{ for the character)");
+    static const char *const bad = "'{' must start a repetition such as {2} or {1,3} "
+                                   "(write \\{ for the character)";
+    if (!isdigit((unsigned char)*p)) return rx_fail(r, bad);
     while (isdigit((unsigned char)*p) && lo <= 100000) lo = lo * 10 + (*p++ - '0');
     hi = lo;
     if (*p == ',') {
@@ -983,7 +986,7 @@ static bool rx_bound(struct rx *r, const char **pp)
             hi = lo + 1;
         }
     }
-    if (*p != '}') return rx_fail(r, "'{' must start a repetition such as {2} or {1,3} (write \\{ for the character)");
+    if (*p != '}') return rx_fail(r, bad);
     if (lo > 1000 || hi > 1000) return rx_fail(r, "a repetition count above 1000");
     if (hi < lo) return rx_fail(r, "a repetition {m,n} with n below m");
     double copies = hi > 1 ? (double)hi - 1 : 0;
@@ -1027,8 +1030,9 @@ bool expr_regex_translate(const char *pattern, struct strbuf *out, double *size,
                 p++;
                 ok = rx_repeated(&r, c == '+' ? 1 : 0, c != '?');
             }
+            /* a lazy quantifier matches the same whole texts as a greedy one */
             if (ok && *p == '+') ok = rx_fail(&r, "possessive quantifiers (*+, ++, ?+) are not supported");
-            else if (*p == '?') p++; /* lazy matches the same strings as greedy: regex() tests the whole */
+            else if (*p == '?') p++;
         } else if (c == '(') {
             if (r.depth == REGEX_MAX_DEPTH) {
                 ok = rx_fail(&r, "groups are nested too deeply");
@@ -1211,7 +1215,8 @@ static int fn_checklist(struct expr_ev *ev, const struct expr_node *n, const str
             return err_set(ev->e, ERR_INVALID, "weighted-checklist() needs node-sets of the same "
                            "length at character %u", n->pos);
         for (size_t i = 0; i < v[2].count; i++) {
-            struct expr_value f = expr_value_string(v[2].items[i]), w = expr_value_string(v[3].items[i]);
+            struct expr_value f = expr_value_string(v[2].items[i]);
+            struct expr_value w = expr_value_string(v[3].items[i]);
             if (expr_to_bool(&f)) sum += expr_ev_number(ev, &w);
         }
     } else {
@@ -1376,7 +1381,8 @@ int expr_ev_call(struct expr_ev *ev, const struct expr_node *n, struct expr_valu
     }
     case EF_SELECTED_AT: {
         double i = trunc(NUM(1));
-        const char *item = isnan(i) || i < 0 || i > 1e9 ? NULL : list_item(ev->a, STR(0), (long)i, NULL);
+        const char *item = NULL;
+        if (i >= 0 && i <= 1e9) item = list_item(ev->a, STR(0), (long)i, NULL);
         return set_str(out, item ? item : "");
     }
     case EF_CHOICE_NAME: return fn_choice_name(ev, STR(0), STR(1), out);

@@ -74,13 +74,13 @@ static size_t catmap_find(const struct catmap *m, const char *value)
 
 /* --- one question ---------------------------------------------------------------------------- */
 
-static int count_one(struct store *st, const char *sql, const char *form_id, const char *field, int64_t *out,
-                     struct err *e)
+/* The one number a query gives; its parameter is a text or, when text is NULL, a key. */
+static int count_one(struct store *st, const char *sql, const char *text, int64_t key, int64_t *out, struct err *e)
 {
     struct store_stmt *s = store_prepare(st, sql, e);
     if (!s) return -1;
-    store_bind_text(s, 1, form_id);
-    if (field) store_bind_text(s, 2, field);
+    if (text) store_bind_text(s, 1, text);
+    else store_bind_int(s, 1, key);
     int rc = store_step(s, e);
     *out = rc == 1 ? store_col_int(s, 0) : 0;
     store_done(s);
@@ -90,7 +90,7 @@ static int count_one(struct store *st, const char *sql, const char *form_id, con
 int summary_total(struct store *st, const char *form_id, int64_t *out, struct err *e)
 {
     return count_one(st, "SELECT COUNT(*) FROM submissions WHERE form_id = ? AND status = 'submitted' AND is_current = 1",
-                     form_id, NULL, out, e);
+                     form_id, 0, out, e);
 }
 
 int summary_choices(struct store *st, struct arena *a, const char *form_id, const struct form_field *fd,
@@ -101,13 +101,18 @@ int summary_choices(struct store *st, struct arena *a, const char *form_id, cons
     catmap_build(a, fd, &m);
     out->cats = m.cats;
     out->counts = arena_calloc(a, m.n, sizeof *out->counts);
+    int64_t key;
+    if (values_field_key(st, form_id, fd->name, &key, e) < 0) return -1;
+    if (!key) { /* nobody answered: every choice at 0 */
+        out->n = m.n - 1;
+        return 0;
+    }
     /* Read from submission_values_by_value alone: SQLite counts the runs of each value and hands
      * back one row per value, not one per answer. */
     struct store_stmt *s = store_prepare(
-        st, "SELECT value, COUNT(*) FROM submission_values WHERE form_id = ? AND field = ? GROUP BY value", e);
+        st, "SELECT value, COUNT(*) FROM submission_values WHERE field = ? GROUP BY value", e);
     if (!s) return -1;
-    store_bind_text(s, 1, form_id);
-    store_bind_text(s, 2, fd->name);
+    store_bind_int(s, 1, key);
     int rc;
     int64_t rows = 0;
     while ((rc = store_step(s, e)) == 1) {
@@ -123,8 +128,8 @@ int summary_choices(struct store *st, struct arena *a, const char *form_id, cons
         return 0;
     }
     /* Several rows per respondent: count the distinct keys, in order along by_submission. */
-    return count_one(st, "SELECT COUNT(DISTINCT submission) FROM submission_values WHERE form_id = ? AND field = ?",
-                     form_id, fd->name, &out->respondents, e);
+    return count_one(st, "SELECT COUNT(DISTINCT submission) FROM submission_values WHERE field = ?", NULL, key,
+                     &out->respondents, e);
 }
 
 double summary_quantile(const double *sorted, size_t n, double p)
@@ -140,12 +145,14 @@ int summary_numbers(struct store *st, const char *form_id, const struct form_fie
                     struct summary_numbers *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
+    int64_t key;
+    if (values_field_key(st, form_id, fd->name, &key, e) < 0) return -1;
+    if (!key) return 0;
     struct store_stmt *s = store_prepare(
         st, "SELECT COUNT(number), SUM(number), MIN(number), MAX(number) FROM submission_values"
-            " WHERE form_id = ? AND field = ? AND number IS NOT NULL", e);
+            " WHERE field = ? AND number IS NOT NULL", e);
     if (!s) return -1;
-    store_bind_text(s, 1, form_id);
-    store_bind_text(s, 2, fd->name);
+    store_bind_int(s, 1, key);
     int rc = store_step(s, e);
     if (rc == 1 && store_col_int(s, 0) > 0) {
         out->n = store_col_int(s, 0);
@@ -163,12 +170,11 @@ int summary_numbers(struct store *st, const char *form_id, const struct form_fie
     double lo_v[3] = {0}, hi_v[3] = {0};
     for (int k = 0; k < 3; k++) at[k] = (int64_t)floor((double)(out->n - 1) * ps[k]);
     int64_t last = at[2] + 1 < out->n ? at[2] + 1 : at[2];
-    s = store_prepare(st, "SELECT number FROM submission_values WHERE form_id = ? AND field = ?"
-                          " AND number IS NOT NULL ORDER BY number LIMIT ?", e);
+    s = store_prepare(st, "SELECT number FROM submission_values WHERE field = ? AND number IS NOT NULL"
+                          " ORDER BY number LIMIT ?", e);
     if (!s) return -1;
-    store_bind_text(s, 1, form_id);
-    store_bind_text(s, 2, fd->name);
-    store_bind_int(s, 3, last + 1);
+    store_bind_int(s, 1, key);
+    store_bind_int(s, 2, last + 1);
     int64_t i = 0;
     while ((rc = store_step(s, e)) == 1) {
         double x = store_col_double(s, 0);
@@ -195,20 +201,20 @@ int summary_texts(struct store *st, struct arena *a, const char *form_id, const 
                   int64_t offset, size_t count, struct summary_texts *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
-    if (count_one(st, "SELECT COUNT(*) FROM submission_values WHERE form_id = ? AND field = ?", form_id,
-                  fd->name, &out->total, e) < 0)
+    int64_t key;
+    if (values_field_key(st, form_id, fd->name, &key, e) < 0) return -1;
+    if (!key) return 0;
+    if (count_one(st, "SELECT COUNT(*) FROM submission_values WHERE field = ?", NULL, key, &out->total, e) < 0)
         return -1;
     if (offset < 0) offset = 0;
     if (offset >= out->total || count == 0) return 0;
     out->items = arena_alloc(a, count * sizeof *out->items);
     struct store_stmt *s = store_prepare(
-        st, "SELECT value FROM submission_values WHERE form_id = ? AND field = ?"
-            " ORDER BY submission DESC LIMIT ? OFFSET ?", e);
+        st, "SELECT value FROM submission_values WHERE field = ? ORDER BY submission DESC LIMIT ? OFFSET ?", e);
     if (!s) return -1;
-    store_bind_text(s, 1, form_id);
-    store_bind_text(s, 2, fd->name);
-    store_bind_int(s, 3, (int64_t)count);
-    store_bind_int(s, 4, offset);
+    store_bind_int(s, 1, key);
+    store_bind_int(s, 2, (int64_t)count);
+    store_bind_int(s, 3, offset);
     int rc;
     while ((rc = store_step(s, e)) == 1 && out->n < count) out->items[out->n++] = arena_strdup(a, store_col_text(s, 0));
     store_done(s);
@@ -314,17 +320,18 @@ int summary_crosstab(struct store *st, struct arena *a, const char *form_id, con
     if (!rstamp || !cstamp || !rlist || !clist) abort();
 
     /* Both fields' rows in submission order along submission_values_by_submission, merged like two
-     * sorted lists: one pass over each, no join. (Two SQL texts: two cached statements.) */
+     * sorted lists: one pass over each, no join. (Two SQL texts: two cached statements.) A field
+     * without a key has no rows: key 0 matches none. */
     int rc = -1, ra = 0, rb = 0;
-    struct store_stmt *sr = store_prepare(st, "SELECT submission, value, number FROM submission_values"
-                                              " WHERE form_id = ? AND field = ? ORDER BY submission", e);
-    struct store_stmt *sc = store_prepare(st, "SELECT submission, value, number FROM submission_values AS c"
-                                              " WHERE form_id = ? AND field = ? ORDER BY submission", e);
+    struct store_stmt *sr = NULL, *sc = NULL;
+    int64_t rkey, ckey;
+    if (values_field_key(st, form_id, row->name, &rkey, e) < 0 || values_field_key(st, form_id, col->name, &ckey, e) < 0)
+        goto done;
+    sr = store_prepare(st, "SELECT submission, value, number FROM submission_values WHERE field = ? ORDER BY submission", e);
+    sc = store_prepare(st, "SELECT submission, value, number FROM submission_values AS c WHERE field = ? ORDER BY submission", e);
     if (!sr || !sc) goto done;
-    store_bind_text(sr, 1, form_id);
-    store_bind_text(sr, 2, row->name);
-    store_bind_text(sc, 1, form_id);
-    store_bind_text(sc, 2, col->name);
+    store_bind_int(sr, 1, rkey);
+    store_bind_int(sc, 1, ckey);
     ra = store_step(sr, e);
     rb = store_step(sc, e);
     while (ra == 1 && rb == 1) {

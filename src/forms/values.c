@@ -18,19 +18,59 @@ bool values_field_indexed(const struct form_field *fd)
     }
 }
 
-static const char sql_insert[] =
-    "INSERT INTO submission_values (submission, form_id, field, value, number) VALUES (?, ?, ?, ?, ?)";
+static const char sql_insert[] = "INSERT INTO submission_values (submission, field, value, number) VALUES (?, ?, ?, ?)";
 
-static int put(struct store_stmt *s, int64_t seq, const char *form_id, const char *field,
-               const char *value, size_t len, const double *number, struct err *e)
+static int put(struct store_stmt *s, int64_t seq, int64_t key, const char *value, size_t len, const double *number,
+               struct err *e)
 {
     store_bind_int(s, 1, seq);
-    store_bind_text(s, 2, form_id);
-    store_bind_text(s, 3, field);
-    store_bind_textn(s, 4, value, len);
-    if (number) store_bind_double(s, 5, *number);
-    else store_bind_null(s, 5);
+    store_bind_int(s, 2, key);
+    store_bind_textn(s, 3, value, len);
+    if (number) store_bind_double(s, 4, *number);
+    else store_bind_null(s, 4);
     return store_run(s, e);
+}
+
+int values_field_key(struct store *st, const char *form_id, const char *field, int64_t *out, struct err *e)
+{
+    *out = 0;
+    struct store_stmt *s = store_prepare(st, "SELECT id FROM submission_value_fields WHERE form_id = ? AND field = ?", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, form_id);
+    store_bind_text(s, 2, field);
+    int rc = store_step(s, e);
+    if (rc == 1) *out = store_col_int(s, 0);
+    store_done(s);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The keys of every question of f that has one, by field index (0: none yet), in one query. */
+static int load_keys(struct store *st, const struct form *f, int64_t *keys, struct err *e)
+{
+    struct store_stmt *s = store_prepare(st, "SELECT field, id FROM submission_value_fields WHERE form_id = ?", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, f->form_id);
+    int rc;
+    while ((rc = store_step(s, e)) == 1) {
+        const struct form_field *fd = form_field_by_name(f, store_col_text(s, 0));
+        if (fd) keys[fd->index] = store_col_int(s, 1);
+    }
+    store_done(s);
+    return rc < 0 ? -1 : 0;
+}
+
+static int64_t make_key(struct store *st, const char *form_id, const char *field, struct err *e)
+{
+    struct store_stmt *s = store_prepare(
+        st, "INSERT INTO submission_value_fields (form_id, field) VALUES (?, ?) ON CONFLICT DO NOTHING", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, form_id);
+    store_bind_text(s, 2, field);
+    int rc = store_run(s, e);
+    store_done(s);
+    int64_t key;
+    if (rc < 0 || values_field_key(st, form_id, field, &key, e) < 0) return -1;
+    return key;
 }
 
 /* A number as the engine accepted it; NULL-like (false) for anything strtod does not take whole,
@@ -45,8 +85,8 @@ static bool parse_number(const char *v, double *out)
 }
 
 /* select_multiple and rank: each space-separated value once, in order. */
-static int put_list(struct store_stmt *s, int64_t seq, const char *form_id, const struct form_field *fd,
-                    const char *v, struct err *e)
+static int put_list(struct store_stmt *s, int64_t seq, int64_t key, const struct form_field *fd, const char *v,
+                    struct err *e)
 {
     double position = 0;
     for (const char *p = v; *p;) {
@@ -64,7 +104,7 @@ static int put_list(struct store_stmt *s, int64_t seq, const char *form_id, cons
         }
         if (!seen) {
             position++;
-            if (put(s, seq, form_id, fd->name, p, len, fd->type == FT_RANK ? &position : NULL, e) < 0) return -1;
+            if (put(s, seq, key, p, len, fd->type == FT_RANK ? &position : NULL, e) < 0) return -1;
         }
         p += len;
     }
@@ -95,33 +135,40 @@ static int64_t assign_seq(struct store *st, const char *submission_id, struct er
     return seq;
 }
 
+static int index_field(struct store *st, struct store_stmt *s, const struct form *f, const struct form_field *fd,
+                       const char *v, int64_t seq, int64_t *keys, struct err *e)
+{
+    if (!keys[fd->index] && (keys[fd->index] = make_key(st, f->form_id, fd->name, e)) <= 0) return -1;
+    int64_t key = keys[fd->index];
+    double d;
+    switch (fd->type) {
+    case FT_SELECT_MULTIPLE: case FT_RANK:
+        return put_list(s, seq, key, fd, v, e);
+    case FT_INTEGER: case FT_DECIMAL: case FT_RANGE:
+        return put(s, seq, key, v, strlen(v), parse_number(v, &d) ? &d : NULL, e);
+    default:
+        return put(s, seq, key, v, strlen(v), NULL, e);
+    }
+}
+
 int values_index(struct store *st, const struct form *f, const struct answers *ans,
                  const char *submission_id, struct err *e)
 {
     int64_t seq = assign_seq(st, submission_id, e);
     if (seq < 0) return -1;
-    struct store_stmt *s = store_prepare(st, sql_insert, e);
-    if (!s) return -1;
-    int rc = 0;
+    int64_t *keys = calloc(f->nfields + 1, sizeof *keys);
+    if (!keys) abort();
+    int rc = load_keys(st, f, keys, e);
+    struct store_stmt *s = rc < 0 ? NULL : store_prepare(st, sql_insert, e);
+    if (!s) rc = -1;
     for (size_t i = 0; i < f->nfields && rc == 0; i++) {
         const struct form_field *fd = &f->fields[i];
         if (!values_field_indexed(fd)) continue;
         const char *v = answers_get(ans, fd->name, 0);
-        if (!v || !*v) continue;
-        double d;
-        switch (fd->type) {
-        case FT_SELECT_MULTIPLE: case FT_RANK:
-            rc = put_list(s, seq, f->form_id, fd, v, e);
-            break;
-        case FT_INTEGER: case FT_DECIMAL: case FT_RANGE:
-            rc = put(s, seq, f->form_id, fd->name, v, strlen(v), parse_number(v, &d) ? &d : NULL, e);
-            break;
-        default:
-            rc = put(s, seq, f->form_id, fd->name, v, strlen(v), NULL, e);
-            break;
-        }
+        if (v && *v) rc = index_field(st, s, f, fd, v, seq, keys, e);
     }
-    store_done(s);
+    if (s) store_done(s);
+    free(keys);
     return rc < 0 ? -1 : 0;
 }
 
@@ -144,7 +191,8 @@ int values_unindex(struct store *st, const char *submission_id, struct err *e)
 
 int64_t values_rebuild(struct store *st, struct arena *scratch, const struct form *f, struct err *e)
 {
-    struct store_stmt *s = store_prepare(st, "DELETE FROM submission_values WHERE form_id = ?", e);
+    struct store_stmt *s = store_prepare(
+        st, "DELETE FROM submission_values WHERE field IN (SELECT id FROM submission_value_fields WHERE form_id = ?)", e);
     if (!s) return -1;
     store_bind_text(s, 1, f->form_id);
     int rc = store_run(s, e);

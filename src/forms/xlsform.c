@@ -612,9 +612,28 @@ static ssize_t find_col(const struct xcol *cols, size_t n, enum xcol_kind kind)
     return -1;
 }
 
+/* The trimmed list name of a choice row; every row repeats it, so a known one is not copied again. */
+static const char *row_list_name(struct xb *b, const struct sheet_row *r, size_t c)
+{
+    if (c >= r->ncells) return "";
+    const char *s = r->cells[c];
+    size_t n;
+    while ((n = space_at(s)) > 0) s += n;
+    size_t len = strlen(s);
+    while (len && strchr(" \t\n\r\v\f", s[len - 1])) len--;
+    char buf[128];
+    if (len < sizeof buf) {
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        ssize_t i = xmap_get(&b->list_index, buf);
+        if (i >= 0) return b->lists[i].name;
+    }
+    return xb_cell(b->a, r, c);
+}
+
 static void read_choice_row(struct xb *b, const struct sheet_row *r, size_t list_col, size_t name_col)
 {
-    const char *list_name = xb_cell(b->a, r, list_col), *value = xb_cell(b->a, r, name_col);
+    const char *list_name = row_list_name(b, r, list_col), *value = xb_cell(b->a, r, name_col);
     const char *list_h = b->ccol[list_col].header, *name_h = b->ccol[name_col].header;
     if (!list_name[0]) {
         xb_error(b, "choices", r->number, list_h, "this choice has no list_name, so no question can "

@@ -250,6 +250,14 @@ static void text_section(struct view *v, const struct form_field *fd, int64_t pa
         v->failed = true;
         return;
     }
+    if (page > 1 && !t.n && t.total) { /* past the end (the list shrank, or a typed address): the last page */
+        page = (t.total - 1) / SUMMARY_TEXT_PAGE + 1;
+        offset = (page - 1) * SUMMARY_TEXT_PAGE;
+        if (summary_texts(v->st, req->arena, v->f->form_id, fd, offset, SUMMARY_TEXT_PAGE, &t, &e) < 0) {
+            v->failed = true;
+            return;
+        }
+    }
     answered(v, t.total);
     if (page == 0) {
         if (!t.total) return;
@@ -269,7 +277,9 @@ static void text_section(struct view *v, const struct form_field *fd, int64_t pa
         para(b, "detail", T(req, "No answers yet."));
         return;
     }
-    html_lit(b, "<ol class=\"answers\">");
+    html_lit(b, "<ol class=\"answers\" start=\"");
+    html_int(b, offset + 1);
+    html_lit(b, "\">");
     for (size_t i = 0; i < t.n; i++) {
         html_lit(b, "<li>");
         html_text(b, t.items[i]);

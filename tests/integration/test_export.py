@@ -108,8 +108,12 @@ class Export(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        log = cls.server.read_log()
+        code = cls.server.stop()
         cls.tmp.cleanup()
+        # Under -Db_sanitize the server reports there, not through any response.
+        assert 'Sanitizer' not in log and 'runtime error' not in log, log
+        assert code == 0, (code, log)
 
     def path(self, name):
         return os.path.join(self.tmp.name, name)

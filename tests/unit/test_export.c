@@ -605,6 +605,7 @@ static void test_sheet_names(void **state)
     assert_string_equal(export_sheet_name(&x->a, "a/b[c]:d*e?f\\g", taken, 0), "a_b_c__d_e_f_g");
     assert_string_equal(export_sheet_name(&x->a, "'quoted'", taken, 0), "_quoted_");
     assert_string_equal(export_sheet_name(&x->a, "", taken, 0), "sheet");
+    assert_string_equal(export_sheet_name(&x->a, "history", taken, 0), "history~2");
     /* 31 characters, not bytes; one beyond the BMP counts twice, as Excel counts. */
     const char *long_utf8 = "ééééééééééééééééééééééééééééééééééé";
     const char *cut = export_sheet_name(&x->a, long_utf8, taken, 0);
@@ -636,7 +637,7 @@ static void test_xlsx_sheet_names_and_labels(void **state)
 {
     struct fx *x = *state;
     import_form(x, form_repeats);
-    submit(x, "en", NULL, "{\"q\": \"+1 555\", \"submissions\": [{\"s_name\": \"x\"}]}");
+    submit(x, "en", NULL, "{\"q\": \"+1 555\", \"submissions\": [{\"s_name\": \"x_x0041_\\u0007y\\tz\"}]}");
     struct export_plan p;
     plan(x, &p, true, NULL, false);
     char path[64];
@@ -654,7 +655,8 @@ static void test_xlsx_sheet_names_and_labels(void **state)
     assert_string_equal(book.sheets[2].name, "an_extremely_long_repeat_name_n");
     assert_string_equal(book.sheets[3].name, "an_extremely_long_repeat_name~2");
     assert_string_equal(book.sheets[0].rows[1].cells[5], "'+1 555");
-    assert_string_equal(book.sheets[1].rows[1].cells[2], "x");
+    /* Control characters and text that looks like OOXML's own _xHHHH_ escapes come back as written. */
+    assert_string_equal(book.sheets[1].rows[1].cells[2], "x_x0041_\ay\tz");
     unlink(path);
 }
 

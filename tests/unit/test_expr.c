@@ -619,7 +619,8 @@ static const struct ecase date_cases[] = {
     {"format-date('x', '%Y')", "E:'x' is not a date at character 1"},
     {"format-date-time('2024-01-31T23:30:00Z', '%Y-%m-%d %H:%M')", "s:2024-02-01 01:30"},
     {"format-date('2024-01-31T12:00:00-05:30', '%H:%M')", "s:19:30"},
-    {"format-date('2024-01-31T25:00:00Z', '%H')", "E:'2024-01-31T25:00:00Z' is not a date at character 1"},
+    {"format-date('2024-01-31T25:00:00Z', '%H')",
+     "E:'2024-01-31T25:00:00Z' is not a date at character 1"},
 };
 
 static void test_dates(void **state)

@@ -204,15 +204,18 @@ static void test_what_is_indexed(void **state)
     assert_int_equal(summary_kind_of(field(x, "contact")), SUMMARY_NONE);  /* personal */
     assert_int_equal(summary_kind_of(field(x, "visit")), SUMMARY_NONE);    /* a date */
     assert_int_equal(summary_kind_of(field(x, "trained")), SUMMARY_NONE);  /* in a repeat */
-    static const char q[] = "SELECT COUNT(*) FROM submission_values WHERE field = ?";
+    static const char q[] = "SELECT COUNT(*) FROM submission_values v JOIN submission_value_fields f ON f.id = v.field"
+                            " WHERE f.field = ?";
     assert_int_equal(query_int(x, q, "contact"), 0);
     assert_int_equal(query_int(x, q, "visit"), 0);
     assert_int_equal(query_int(x, q, "trained"), 0);
     /* 10 online + 11 needs + 2 priority + 10 learners + 3 comments */
     assert_int_equal(query_int(x, "SELECT COUNT(*) FROM submission_values", NULL), 36);
     /* rank keeps the position as its number: "training devices" */
-    assert_int_equal(query_int(x, "SELECT number FROM submission_values WHERE field = 'priority' AND value = ?", "training"), 1);
-    assert_int_equal(query_int(x, "SELECT number FROM submission_values WHERE field = 'priority' AND value = ?", "devices"), 2);
+    assert_int_equal(query_int(x, "SELECT number FROM submission_values WHERE value = ? AND field ="
+                                  " (SELECT id FROM submission_value_fields WHERE field = 'priority')", "training"), 1);
+    assert_int_equal(query_int(x, "SELECT number FROM submission_values WHERE value = ? AND field ="
+                                  " (SELECT id FROM submission_value_fields WHERE field = 'priority')", "devices"), 2);
     int64_t total;
     assert_int_equal(summary_total(x->st, "summary-test", &total, &x->e), 0);
     assert_int_equal(total, 10);
