@@ -137,16 +137,16 @@ static void on_ref(void *ctx, const char *name, int pos)
     }
 }
 
-/* A bare name in a choice_filter is a column of the choices sheet: "name", "label" or a header. */
+/* A bare name in a choice_filter is a column of the choices sheet, as the engine resolves them:
+ * "name", "label" (also "label::..."), or a column kept as a choice's extra. */
 static void on_column(void *ctx, const char *name, int pos)
 {
     struct refctx *c = ctx;
     const struct xb *b = c->b;
-    if (!strcmp(name, "name") || !strcmp(name, "label")) return;
+    if (!strcmp(name, "name") || !strcmp(name, "label") || str_starts_with(name, "label::")) return;
     for (size_t i = 0; i < b->nccol; i++) {
         const struct xcol *col = &b->ccol[i];
-        if (col->kind == XC_IGNORE) continue;
-        if (!strcmp(col->header, name) || (col->name && !strcmp(col->name, name))) return;
+        if (col->kind == XC_EXTRA && !strcmp(col->name, name)) return;
     }
     for (size_t i = 0; i < c->nreported; i++)
         if (!strcmp(c->reported[i], name)) return;

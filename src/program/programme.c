@@ -23,11 +23,13 @@ const char *programme_phase_label(const char *kind)
     return kind;
 }
 
+/* One statement for programmes and their phases: one read transaction a page, not one a
+ * programme (each costs the WAL's locks and system calls). */
 static const char sql_list[] =
-    "SELECT id, slug, name, summary, starts_on, ends_on, pilot_size, devices_per_institution, is_demo"
-    " FROM programmes ORDER BY created_at DESC, id DESC";
-static const char sql_phases[] =
-    "SELECT kind, starts_on, ends_on FROM programme_phases WHERE programme_id = ? ORDER BY position";
+    "SELECT p.id, p.slug, p.name, p.summary, p.starts_on, p.ends_on, p.pilot_size,"
+    " p.devices_per_institution, p.is_demo, ph.kind, ph.starts_on, ph.ends_on"
+    " FROM programmes p LEFT JOIN programme_phases ph ON ph.programme_id = p.id"
+    " ORDER BY p.created_at DESC, p.id DESC, ph.position";
 static const char sql_insert[] =
     "INSERT INTO programmes (id, slug, name, summary, starts_on, ends_on, pilot_size,"
     " devices_per_institution, is_demo, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)";
@@ -35,22 +37,15 @@ static const char sql_insert_phase[] =
     "INSERT INTO programme_phases (id, programme_id, position, kind, starts_on, ends_on)"
     " VALUES (?,?,?,?,?,?)";
 
-static int load_phases(struct store *st, struct arena *a, struct programme *p, struct err *e)
+static void add_phase(struct arena *a, struct programme *p, struct store_stmt *s)
 {
-    struct store_stmt *s = store_prepare(st, sql_phases, e);
-    if (!s) return -1;
-    store_bind_text(s, 1, p->id);
-    p->phases = arena_alloc(a, PROGRAMME_PHASE_KINDS * 2 * sizeof *p->phases);
-    p->phase_count = 0;
-    int rc;
-    while ((rc = store_step(s, e)) == 1 && p->phase_count < PROGRAMME_PHASE_KINDS * 2) {
-        struct programme_phase *ph = &p->phases[p->phase_count++];
-        ph->kind = arena_strdup(a, store_col_text(s, 0));
-        ph->starts_on = arena_strdup(a, store_col_text(s, 1));
-        ph->ends_on = arena_strdup(a, store_col_text(s, 2));
-    }
-    store_done(s);
-    return rc < 0 ? -1 : 0;
+    if (store_col_null(s, 9) || p->phase_count >= PROGRAMME_PHASE_KINDS * 2) return;
+    if (!p->phases) p->phases = arena_alloc(a, PROGRAMME_PHASE_KINDS * 2 * sizeof *p->phases);
+    struct programme_phase *ph = &p->phases[p->phase_count++];
+    ph->id = NULL;
+    ph->kind = arena_strdup(a, store_col_text(s, 9));
+    ph->starts_on = arena_strdup(a, store_col_text(s, 10));
+    ph->ends_on = arena_strdup(a, store_col_text(s, 11));
 }
 
 int programme_list(struct store *st, struct arena *a, struct programme **out, size_t *count,
@@ -63,6 +58,11 @@ int programme_list(struct store *st, struct arena *a, struct programme **out, si
     size_t cap = 0;
     int rc;
     while ((rc = store_step(s, e)) == 1) {
+        const char *id = store_col_text(s, 0);
+        if (*count && strcmp((*out)[*count - 1].id, id) == 0) {
+            add_phase(a, &(*out)[*count - 1], s);
+            continue;
+        }
         if (*count == cap) {
             cap = cap ? cap * 2 : 4;
             struct programme *np = arena_alloc(a, cap * sizeof *np);
@@ -71,7 +71,7 @@ int programme_list(struct store *st, struct arena *a, struct programme **out, si
         }
         struct programme *p = &(*out)[(*count)++];
         memset(p, 0, sizeof *p);
-        p->id = arena_strdup(a, store_col_text(s, 0));
+        p->id = arena_strdup(a, id);
         p->slug = arena_strdup(a, store_col_text(s, 1));
         p->name = arena_strdup(a, store_col_text(s, 2));
         p->summary = arena_strdup(a, store_col_text(s, 3));
@@ -80,12 +80,10 @@ int programme_list(struct store *st, struct arena *a, struct programme **out, si
         p->pilot_size = (int)store_col_int(s, 6);
         p->devices_per_institution = (int)store_col_int(s, 7);
         p->is_demo = store_col_int(s, 8) != 0;
+        add_phase(a, p, s);
     }
     store_done(s);
-    if (rc < 0) return -1;
-    for (size_t i = 0; i < *count; i++)
-        if (load_phases(st, a, &(*out)[i], e) < 0) return -1;
-    return 0;
+    return rc < 0 ? -1 : 0;
 }
 
 int programme_create(struct store *st, struct arena *a, struct programme *p, struct err *e)

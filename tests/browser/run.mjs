@@ -190,7 +190,8 @@ async function injectAxe(page) {
   try {
     await page.addScriptTag({ path: AXE_PATH });
   } catch {
-    // The page's CSP (script-src 'self') may refuse the tag; evaluation over CDP is not subject to it.
+    // The page's CSP (script-src 'self') refuses the inline script that addScriptTag makes (it did
+    // with Chromium 156); evaluation over CDP is not subject to the CSP.
   }
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
     await page.evaluate(fs.readFileSync(AXE_PATH, 'utf8'));
