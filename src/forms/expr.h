@@ -63,8 +63,8 @@ struct expr_env {
     const char *(*choice_label)(void *ctx, const char *field, const char *value, struct arena *a);
     /* A new unique id for uuid(); NULL callback: a fresh UUIDv7 (base/id.h). */
     const char *(*uuid)(void *ctx, struct arena *a);
-    /* For an expression from expr_parse_filter(): the value of column name (name, label::English,
-     * or any column of the choices sheet) of the choice being tested. < 0: no such column. */
+    /* For an expression from expr_parse_filter(): the value of column name (name, or any other
+     * column of the choices sheet) in the choice being tested. < 0: no such column. */
     int (*column)(void *ctx, const char *name, struct expr_value *out, struct arena *a);
     const char *current;   /* the answer '.' stands for (constraints, once()); NULL reads as "" */
     int position;          /* 1-based instance of the enclosing repeat for position(..); 0 outside */
