@@ -69,6 +69,7 @@ if [ -f "$DB" ]; then
 fi
 if [ "$have" = "$COUNT" ]; then
   echo "bench: reusing $DB ($have answer sets)"
+  commands+=("(earlier, reused) $BIN form import $FORM --db $DB" "(earlier, reused) $GEN $DB $FORM_ID $COUNT $SEED")
 else
   rm -f "$DB" "$DB-wal" "$DB-shm"
   run "$BIN" form import "$FORM" --db "$DB" >/dev/null 2>&1
@@ -85,8 +86,10 @@ echo "bench: $COUNT answer sets, $rows value rows; database $db_mib MiB, of whic
 # --- in-process ----------------------------------------------------------------------------------
 echo
 echo "In-process (bench/time_summary):"
-run "$TIME" "$DB" "$FORM_ID" "$Q" "$BY" learners "$RUNS" --json-scan | tee "$tmp/inproc.txt"
-run "$TIME" "$DB" "$FORM_ID" training_needs country "" "$RUNS" | grep -E 'crosstab|join' | tee -a "$tmp/inproc.txt"
+# (Recorded by hand: run's record would be lost in the pipeline's subshell.)
+commands+=("$TIME $DB $FORM_ID $Q $BY learners $RUNS --json-scan" "$TIME $DB $FORM_ID training_needs country '' $RUNS")
+"$TIME" "$DB" "$FORM_ID" "$Q" "$BY" learners "$RUNS" --json-scan
+"$TIME" "$DB" "$FORM_ID" training_needs country "" "$RUNS" | grep -E 'crosstab|join'
 
 # --- over HTTP -----------------------------------------------------------------------------------
 "$BIN" serve --db "$DB" --listen 127.0.0.1:0 --no-access-log >"$tmp/serve.out" 2>"$tmp/serve.err" &
@@ -125,6 +128,8 @@ done
 
 echo
 echo "Target: at most 1 s each for the select question and the cross-tab."
-echo "Machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load before: $load_before"
+echo "Machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r)"
+echo "Load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "SQLite $(sqlite3 --version | cut -d' ' -f1); tree $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' with changes'); $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "Commands:"
 for c in "${commands[@]}"; do echo "  $c"; done

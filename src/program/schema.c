@@ -1,5 +1,8 @@
 #include "program/schema.h"
 
+#include "forms/form_store.h"
+#include "forms/values.h"
+
 const struct store_migration schema_migrations[] = {
     {1, "programmes and phases",
      /* A programme runs phases (campaign, identification, selection, equipment, training,
@@ -87,7 +90,8 @@ const struct store_migration schema_migrations[] = {
       *  - by_number: numbers in order, for medians and quartiles without sorting;
       *  - by_key: the cascade and re-indexing find a submission's rows.
       * Submissions from before this migration get a seq here (in their order of arrival) but no
-      * values: values_rebuild() indexes them from their JSON. */
+      * values: the setting submission_values_pending asks schema_open to index them from their
+      * JSON (a migration is SQL and cannot read JSON with the form), and it goes once that is done. */
      "ALTER TABLE submissions ADD COLUMN seq INTEGER;"
      "UPDATE submissions SET seq = rowid WHERE status = 'submitted' AND is_current = 1;"
      "CREATE UNIQUE INDEX submissions_by_seq ON submissions (seq);"
@@ -104,16 +108,51 @@ const struct store_migration schema_migrations[] = {
      "CREATE INDEX submission_values_by_value ON submission_values (field, value);"
      "CREATE INDEX submission_values_by_submission ON submission_values (field, submission, value, number);"
      "CREATE INDEX submission_values_by_number ON submission_values (field, number) WHERE number IS NOT NULL;"
-     "CREATE INDEX submission_values_by_key ON submission_values (submission);"},
+     "CREATE INDEX submission_values_by_key ON submission_values (submission);"
+     "INSERT INTO settings (key, value) SELECT 'submission_values_pending', 'yes'"
+     " WHERE EXISTS (SELECT 1 FROM submissions WHERE status = 'submitted');"},
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
+
+/* Answer sets stored before migration 3 have no value rows: they are indexed here, each form in
+ * one transaction. The setting goes only once every form is done, so an interrupted run starts
+ * again at the next open (rebuilding a form twice gives the same rows). A form whose stored file
+ * no longer reads is left out rather than keeping the database shut. */
+static int index_earlier_answers(struct store *st, struct err *e)
+{
+    struct store_stmt *s = store_prepare(st, "SELECT 1 FROM settings WHERE key = 'submission_values_pending'", e);
+    if (!s) return -1;
+    int rc = store_step(s, e);
+    store_done(s);
+    if (rc <= 0) return rc;
+    struct arena a, scratch;
+    arena_init(&a, 0);
+    arena_init(&scratch, 0);
+    struct form_version_info *forms;
+    size_t n;
+    rc = form_store_list(st, &a, &forms, &n, e);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct form *f;
+        struct err ignored;
+        if (form_store_load(st, &a, forms[i].id, &f, &ignored) < 0) continue;
+        if (store_begin(st, e) < 0 || values_rebuild(st, &scratch, f, e) < 0 || store_commit(st, e) < 0) {
+            store_rollback(st);
+            rc = -1;
+        }
+    }
+    if (rc == 0) rc = store_exec(st, "DELETE FROM settings WHERE key = 'submission_values_pending'", e);
+    arena_free(&scratch);
+    arena_free(&a);
+    return rc < 0 ? -1 : 0;
+}
 
 struct store *schema_open(const char *target, bool create, int *applied, struct err *e)
 {
     struct store_options opt = {.read_only = false, .create = create, .busy_timeout_ms = 5000};
     struct store *st = store_open(target, &opt, e);
     if (!st) return NULL;
-    if (store_migrate(st, schema_migrations, schema_migration_count, applied, e) < 0) {
+    if (store_migrate(st, schema_migrations, schema_migration_count, applied, e) < 0 ||
+        index_earlier_answers(st, e) < 0) {
         store_close(st);
         return NULL;
     }

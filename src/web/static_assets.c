@@ -33,7 +33,7 @@ int static_assets_init(void)
         uint64_t h = 1469598103934665603ull; /* FNV-1a of the bytes: changes when they do */
         for (size_t k = 0; k < s->asset->len; k++) h = (h ^ s->asset->data[k]) * 1099511628211ull;
         snprintf(s->etag, sizeof s->etag, "\"%016llx\"", (unsigned long long)h);
-        snprintf(s->url, sizeof s->url, "/static/%s?v=%.8s", s->name, s->etag + 1);
+        snprintf(s->url, sizeof s->url, "/static/%s?v=%08llx", s->name, (unsigned long long)(h >> 32));
         s->gzip_len = compress_gzip_heap(s->asset->data, s->asset->len, 9, &s->gzip);
     }
     return 0;

@@ -92,17 +92,13 @@ static void para(struct strbuf *b, const char *cls, const char *text)
     html_lit(b, "</p>");
 }
 
-static const char *question_url(const struct view *v, const char *q, const char *by, int64_t page)
+static const char *question_url(const struct view *v, const char *q, int64_t page)
 {
     struct strbuf u;
     strbuf_init(&u, v->req->arena, 128);
     strbuf_puts(&u, v->base);
     strbuf_puts(&u, "?q=");
     str_url_encode(&u, q);
-    if (by) {
-        strbuf_puts(&u, "&by=");
-        str_url_encode(&u, by);
-    }
     if (page > 1) strbuf_printf(&u, "&page=%lld", (long long)page);
     return u.data;
 }
@@ -117,7 +113,7 @@ static void question_heading(struct view *v, const struct form_field *fd, bool l
     html_lit(b, "\">");
     if (link) {
         html_lit(b, "<a href=\"");
-        html_url(b, question_url(v, fd->name, NULL, 0));
+        html_url(b, question_url(v, fd->name, 0));
         html_lit(b, "\">");
     }
     html_text(b, field_label(v, fd));
@@ -182,7 +178,8 @@ static void choices_section(struct view *v, const struct form_field *fd)
     }
     answered(v, sc.respondents);
     if (fd->type != FT_SELECT_ONE)
-        para(b, "hint", T(req, "Several answers could be chosen, so the percentages can add up to more than 100%."));
+        /* A format, not a literal "100%": the catalogue checks read every % as a conversion. */
+        para(b, "hint", arena_printf(req->arena, T(req, "Several answers could be chosen, so the percentages can add up to more than %d%%."), 100));
     html_lit(b, "<table><thead><tr><th scope=\"col\">");
     html_text(b, T(req, "Answer"));
     html_lit(b, "</th><th scope=\"col\" class=\"num\">");
@@ -262,7 +259,7 @@ static void text_section(struct view *v, const struct form_field *fd, int64_t pa
     if (page == 0) {
         if (!t.total) return;
         html_lit(b, "<p><a href=\"");
-        html_url(b, question_url(v, fd->name, NULL, 0));
+        html_url(b, question_url(v, fd->name, 0));
         html_lit(b, "\">");
         html_text(b, T(req, "Read the answers"));
         html_lit(b, "</a></p>");
@@ -293,14 +290,14 @@ static void text_section(struct view *v, const struct form_field *fd, int64_t pa
     html_lit(b, "\">");
     if (newer) {
         html_lit(b, "<a rel=\"prev\" href=\"");
-        html_url(b, question_url(v, fd->name, NULL, page - 1));
+        html_url(b, question_url(v, fd->name, page - 1));
         html_lit(b, "\">");
         html_text(b, T(req, "Newer answers"));
         html_lit(b, "</a> ");
     }
     if (older) {
         html_lit(b, "<a rel=\"next\" href=\"");
-        html_url(b, question_url(v, fd->name, NULL, page + 1));
+        html_url(b, question_url(v, fd->name, page + 1));
         html_lit(b, "\">");
         html_text(b, T(req, "Older answers"));
         html_lit(b, "</a>");
@@ -434,13 +431,69 @@ static void left_out_notes(struct view *v)
 
 static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 
+/* What the query asks for: *status 0 when it can be shown, 400 with *problem (the page shows it
+ * beside the picker, to choose again), or 404 with a message for the error page. */
+struct ask {
+    const char *q, *by;
+    const struct form_field *fq, *fb;
+    int64_t page;
+    const char *problem;
+    int status;
+};
+
+static void read_ask(struct http_request *req, const struct form *f, struct ask *k)
+{
+    memset(k, 0, sizeof *k);
+    k->q = nonempty(http_query(req, "q"));
+    k->by = nonempty(http_query(req, "by"));
+    k->fq = k->q ? form_field_by_name(f, k->q) : NULL;
+    k->fb = k->by ? form_field_by_name(f, k->by) : NULL;
+    k->page = 1;
+    const char *page = http_query(req, "page");
+    if ((k->q && (!k->fq || summary_kind_of(k->fq) == SUMMARY_NONE)) ||
+        (k->by && (!k->fb || summary_kind_of(k->fb) == SUMMARY_NONE))) {
+        k->status = 404;
+        k->problem = T(req, "This form has no question of that name with a summary.");
+    } else if (page && !str_to_int64(page, 1, 1000000000, &k->page)) {
+        k->status = 404;
+    } else if (k->fb && !k->fq) {
+        k->status = 400;
+        k->problem = T(req, "Choose the question to cross-tabulate.");
+    } else if (k->fb && summary_kind_of(k->fb) != SUMMARY_CHOICES) {
+        k->status = 400;
+        k->problem = T(req, "The question to compare with must be a select question.");
+    } else if (k->fb && summary_kind_of(k->fq) == SUMMARY_TEXT) {
+        k->status = 400;
+        k->problem = T(req, "Text answers cannot be cross-tabulated: choose a select or number question.");
+    }
+}
+
+static void page_top(struct view *v, int64_t total)
+{
+    struct http_request *req = v->req;
+    struct strbuf *b = v->b;
+    const char *title = form_text(v->f, v->f->title, v->lang);
+    html_lit(b, "<h1>");
+    html_text(b, T(req, "Summary of the answers"));
+    html_lit(b, "</h1><p class=\"lead\"><a href=\"");
+    html_url(b, arena_printf(req->arena, "/forms/%s", v->f->form_id));
+    html_lit(b, "\">");
+    html_text(b, title);
+    html_lit(b, "</a></p><p>");
+    html_text(b, T(req, "Answers submitted"));
+    html_lit(b, ": ");
+    html_text(b, count_text(v, total));
+    html_lit(b, "</p>");
+    para(b, "detail", arena_printf(req->arena, T(req, "Counts under %d are shown as “fewer than %d”, to protect the respondents."),
+                                   SUMMARY_MIN_GROUP, SUMMARY_MIN_GROUP));
+}
+
 static void handle_summary(struct http_request *req, struct http_response *res)
 {
     /* Access control comes with the accounts issue: the policy check (coordinators of this form's
      * programme only) goes here, before anything is read. */
-    const char *form_id = http_route(req, "form_id");
     struct survey_form sf;
-    int rc = survey_latest(req, form_id, &sf);
+    int rc = survey_latest(req, http_route(req, "form_id"), &sf);
     if (rc < 0) {
         page_error(req, res, rc == ERR_NOT_FOUND ? 404 : 503, NULL);
         return;
@@ -450,23 +503,12 @@ static void handle_summary(struct http_request *req, struct http_response *res)
     struct view v = {.req = req, .b = &res->body, .st = web_state(req)->store, .f = f,
                      .lang = li >= 0 ? (size_t)li : f->default_lang,
                      .base = arena_printf(req->arena, "/forms/%s/summary", f->form_id)};
-    const char *q = nonempty(http_query(req, "q")), *by = nonempty(http_query(req, "by"));
-    const struct form_field *fq = q ? form_field_by_name(f, q) : NULL, *fb = by ? form_field_by_name(f, by) : NULL;
-    if ((q && (!fq || summary_kind_of(fq) == SUMMARY_NONE)) || (by && (!fb || summary_kind_of(fb) == SUMMARY_NONE))) {
-        page_error(req, res, 404, T(req, "This form has no question of that name with a summary."));
+    struct ask k;
+    read_ask(req, f, &k);
+    if (k.status == 404) {
+        page_error(req, res, 404, k.problem);
         return;
     }
-    int64_t page = 1;
-    const char *page_arg = http_query(req, "page");
-    if (page_arg && !str_to_int64(page_arg, 1, 1000000000, &page)) {
-        page_error(req, res, 404, NULL);
-        return;
-    }
-    const char *problem = NULL;
-    if (fb && !fq) problem = T(req, "Choose the question to cross-tabulate.");
-    else if (fb && summary_kind_of(fb) != SUMMARY_CHOICES) problem = T(req, "The question to compare with must be a select question.");
-    else if (fb && summary_kind_of(fq) == SUMMARY_TEXT) problem = T(req, "Text answers cannot be cross-tabulated: choose a select or number question.");
-
     int64_t total = 0;
     struct err e;
     err_clear(&e);
@@ -475,41 +517,28 @@ static void handle_summary(struct http_request *req, struct http_response *res)
         page_error(req, res, 503, NULL);
         return;
     }
-    struct strbuf *b = &res->body;
-    const char *title = form_text(f, f->title, v.lang);
-    layout_begin(req, res, arena_printf(req->arena, "%s – %s", T(req, "Summary of the answers"), title), "forms");
-    html_lit(b, "<h1>");
-    html_text(b, T(req, "Summary of the answers"));
-    html_lit(b, "</h1><p class=\"lead\"><a href=\"");
-    html_url(b, arena_printf(req->arena, "/forms/%s", f->form_id));
-    html_lit(b, "\">");
-    html_text(b, title);
-    html_lit(b, "</a></p><p>");
-    html_text(b, T(req, "Answers submitted"));
-    html_lit(b, ": ");
-    html_text(b, count_text(&v, total));
-    html_lit(b, "</p>");
-    para(b, "detail", arena_printf(req->arena, T(req, "Counts under %d are shown as “fewer than %d”, to protect the respondents."),
-                                   SUMMARY_MIN_GROUP, SUMMARY_MIN_GROUP));
-    picker(&v, q, by);
-    if (problem) {
-        res->status = 400;
-        para(b, "error", problem);
-    } else if (fb) {
-        crosstab_section(&v, fq, fb);
-    } else if (fq) {
-        question_section(&v, fq, page, true);
+    layout_begin(req, res, arena_printf(req->arena, "%s – %s", T(req, "Summary of the answers"),
+                                        form_text(f, f->title, v.lang)), "forms");
+    page_top(&v, total);
+    picker(&v, k.q, k.by);
+    if (k.status) {
+        res->status = k.status;
+        para(v.b, "error", k.problem);
+    } else if (k.fb) {
+        crosstab_section(&v, k.fq, k.fb);
+    } else if (k.fq) {
+        question_section(&v, k.fq, k.page, true);
     } else {
         for (size_t i = 0; i < f->nfields && !v.failed; i++)
             if (summary_kind_of(&f->fields[i]) != SUMMARY_NONE) question_section(&v, &f->fields[i], 0, false);
         left_out_notes(&v);
     }
-    if (fq || fb) {
-        html_lit(b, "<p><a href=\"");
-        html_url(b, v.base);
-        html_lit(b, "\">");
-        html_text(b, T(req, "All questions"));
-        html_lit(b, "</a></p>");
+    if (k.fq || k.fb) {
+        html_lit(v.b, "<p><a href=\"");
+        html_url(v.b, v.base);
+        html_lit(v.b, "\">");
+        html_text(v.b, T(req, "All questions"));
+        html_lit(v.b, "</a></p>");
     }
     if (v.failed) {
         page_error(req, res, 503, NULL);

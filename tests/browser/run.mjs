@@ -202,7 +202,8 @@ async function injectAxe(page) {
 // ---- the tests --------------------------------------------------------------------------------
 
 const tests = [];
-const test = (name, fn) => tests.push({ name, fn });
+// A test may ask for more than the default 30 s (the survey walks press hundreds of keys).
+const test = (name, fn, timeoutMs = 30_000) => tests.push({ name, fn, timeoutMs });
 
 test('home page loads (200, lang=en, title, visible h1)', async (t) => {
   const page = await newPage(t);
@@ -357,6 +358,429 @@ test('home page: no console errors', async (t) => {
   await fresh.close();
 });
 
+// ---- the needs survey: a respondent's whole path ----------------------------------------------
+
+const SURVEY = '/s/needs-survey';
+
+// Answers by field name, as the form's values: a radio or a select takes one value, a group of
+// checkboxes a list, a text box its text.
+const ANSWERS_KEYBOARD = {
+  role: 'teacher', respondent_name: 'Ana Nowak', email: 'ana.nowak@example.org', phone: '',
+  institution_name: 'Szkoła Podstawowa nr 7', institution_kind: 'school', education_type: 'formal',
+  country: 'PL', region: 'Mazowieckie', area: 'rural', learners: '300', teachers: '25',
+  age_ranges: ['age_6_11', 'age_12_15'],
+  devices: '40', device_types: ['laptop', 'tablet'], maintainer: 'staff', connection: 'fixed_slow',
+  reliability: 'often_interrupted',
+  teachers_confident: '3', teachers_find_content: '4', teachers_online_safety: '2', training_share: 'pct_1_25',
+  training_needs: ['online_safety', 'coding_robotics'], training_mode: 'in_person',
+  tech_frequency: 'weekly', learners_find_info: '3', learners_safe_online: '4',
+  tech_purposes: ['presenting', 'practice'],
+  barriers: ['cost_devices', 'connectivity', 'electricity'], biggest_barrier: 'connectivity',
+  help_most: 'devices', digital_plan: 'in_progress', anything_else: 'We share one projector.',
+  consent: 'yes', contact_pilot: 'yes',
+};
+
+// A second path: other answers that skip pages (no internet, never uses technology, one barrier,
+// no consent) and an "Other" role.
+const ANSWERS_SHORT = {
+  ...ANSWERS_KEYBOARD,
+  role: 'other', respondent_name: 'Jean Martin', email: 'jean@example.org', country: 'FR', region: 'Bretagne',
+  connection: 'none', tech_frequency: 'never', barriers: ['connectivity'], consent: 'no', anything_else: '',
+};
+
+// Presses Tab (or Shift+Tab when the target lies before the focus) until the focus is on an
+// element that matches selector. Returns the number of presses.
+async function tabTo(page, selector, max = 80) {
+  for (let i = 0; i <= max; i++) {
+    const where = await page.evaluate((sel) => {
+      const a = document.activeElement;
+      if (a && a !== document.body && a.matches(sel)) return 'here';
+      const target = document.querySelector(sel);
+      if (!target) return 'missing';
+      if (!a || a === document.body) return 'after';
+      return a.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_PRECEDING ? 'before' : 'after';
+    }, selector);
+    if (where === 'here') return i;
+    if (where === 'missing') throw new Error(`no ${selector} on ${page.url()}`);
+    await page.keyboard.press(where === 'before' ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`${max} presses of Tab did not reach ${selector} on ${page.url()}; focus on ${JSON.stringify(await focused(page))}`);
+}
+
+// Presses a key that should load a new page; returns the main response.
+async function pressAndLoad(page, key) {
+  const [res] = await Promise.all([page.waitForNavigation(), page.keyboard.press(key)]);
+  check(res, `${key} loaded no page (still at ${page.url()})`);
+  return res;
+}
+
+async function focusedId(page) {
+  return page.evaluate(() => (document.activeElement ? document.activeElement.id : ''));
+}
+
+// The field names a survey page asks, in order ("f-role" is the control of "role").
+async function fieldNames(page) {
+  return page.locator('main form [name^="f-"]').evaluateAll((els) => [...new Set(els.map((e) => e.name.slice(2)))]);
+}
+
+// A question's text as the review page shows it: the label or legend without "(optional)".
+async function questionText(page, name) {
+  return page.evaluate((n) => {
+    const fs = document.querySelector(`fieldset#f-${n}`);
+    const head = fs ? fs.querySelector('legend') : document.querySelector(`label[for="f-${n}"]`);
+    const c = head.cloneNode(true);
+    c.querySelectorAll('.hint').forEach((h) => h.remove());
+    return c.textContent.trim();
+  }, name);
+}
+
+// Answers one question with the keyboard alone, and returns the answer as the review page should
+// show it (choice labels, joined by ", ").
+async function answerField(page, name, want) {
+  const sel = `[name="f-${name}"]`;
+  const kind = await page.locator(sel).first().evaluate((el) => (el.tagName === 'INPUT' ? el.type : el.tagName.toLowerCase()));
+  const labelOf = (id) => page.locator(`label[for="${id}"]`).textContent().then((s) => s.trim());
+  if (kind === 'text' || kind === 'textarea') {
+    await tabTo(page, `#f-${name}`);
+    await page.keyboard.press('Control+A');
+    if (want === '') await page.keyboard.press('Delete');
+    else await page.keyboard.type(want);
+    const got = await page.locator(`#f-${name}`).inputValue();
+    check(got === want, `${name}: typed "${want}", the box holds "${got}"`);
+    return want;
+  }
+  if (kind === 'select') {
+    await tabTo(page, `#f-${name}`);
+    const label = (await page.locator(`#f-${name} option[value="${want}"]`).textContent()).trim();
+    await page.keyboard.type(label); // a closed <select> picks the option whose label is typed
+    const got = await page.locator(`#f-${name}`).inputValue();
+    check(got === want, `${name}: typed "${label}" into the list, it chose "${got}"`);
+    return label;
+  }
+  if (kind === 'radio') {
+    await tabTo(page, sel);
+    const values = await page.locator(sel).evaluateAll((els) => els.map((e) => e.value));
+    const target = values.indexOf(want);
+    check(target >= 0, `${name}: no choice ${want} among ${values.join(', ')}`);
+    let at = values.indexOf(await page.evaluate(() => document.activeElement.value));
+    if (at === target) await page.keyboard.press('Space');
+    while (at !== target) {
+      await page.keyboard.press(at < target ? 'ArrowDown' : 'ArrowUp'); // moves and chooses
+      at += at < target ? 1 : -1;
+    }
+    const checked = await page.locator(`${sel}:checked`).evaluateAll((els) => els.map((e) => e.value));
+    check(checked.length === 1 && checked[0] === want, `${name}: chose ${want} with the arrow keys, checked is ${checked}`);
+    return labelOf(`f-${name}-${target + 1}`);
+  }
+  if (kind === 'checkbox') {
+    const wants = [].concat(want);
+    const n = await page.locator(sel).count();
+    await tabTo(page, `#f-${name}-1`);
+    const labels = [];
+    for (let k = 1; k <= n; k++) {
+      if (k > 1) await page.keyboard.press('Tab');
+      const box = page.locator(`#f-${name}-${k}`);
+      check((await focusedId(page)) === `f-${name}-${k}`, `${name}: Tab went to ${await focusedId(page)}, not checkbox ${k}`);
+      const value = await box.getAttribute('value');
+      if ((await box.isChecked()) !== wants.includes(value)) await page.keyboard.press('Space');
+      if (wants.includes(value)) labels.push(await labelOf(`f-${name}-${k}`));
+    }
+    const checked = await page.locator(`${sel}:checked`).evaluateAll((els) => els.map((e) => e.value));
+    check(JSON.stringify(checked) === JSON.stringify(wants), `${name}: wanted ${wants}, checked ${checked}`);
+    return labels.join(', ');
+  }
+  throw new Error(`${name}: a control of type ${kind} that the test does not know`);
+}
+
+// Answers every question on the page; shown collects question text → answer as displayed.
+async function answerPage(page, answers, shown) {
+  const names = await fieldNames(page);
+  for (const n of names) {
+    check(n in answers, `${page.url()} asks "${n}", which the test has no answer for`);
+    shown[n] = { question: await questionText(page, n), answer: await answerField(page, n, answers[n]) };
+  }
+  return names;
+}
+
+async function checkNoScript(page) {
+  const n = await page.locator('script').count();
+  check(n === 0, `${page.url()} has ${n} <script> element(s)`);
+}
+
+// Whether scripts run in this context: a page that sets its title from a script.
+async function scriptsRun(page) {
+  await page.setContent('<title>no</title><script>document.title = "yes"</script>');
+  return (await page.title()) === 'yes';
+}
+
+// The error page after a wrong answer to one text field: summary at the top with a link that
+// moves the focus to the field, the message beside the field, the typed text kept.
+async function checkErrorPage(page, res, field, typed, message, shot) {
+  check(res.status() === 422, `a wrong ${field} gave status ${res.status()}, not 422`);
+  check((await page.title()).startsWith('Error: '), `the error page's title is "${await page.title()}"`);
+  const summary = page.locator('.error-summary');
+  check((await summary.count()) === 1 && (await summary.isVisible()), 'no visible error summary');
+  const top = await page.evaluate(() => {
+    const s = document.querySelector('.error-summary');
+    const form = document.querySelector('main form');
+    return {
+      beforeForm: !!(s.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING),
+      top: s.getBoundingClientRect().top,
+      height: innerHeight,
+    };
+  });
+  check(top.beforeForm && top.top >= 0 && top.top < top.height / 2, `the error summary is not at the top (${JSON.stringify(top)})`);
+  const link = summary.locator(`a[href="#f-${field}"]`);
+  check((await link.count()) === 1, `the error summary has no link to #f-${field}`);
+  check((await link.textContent()).includes(message), `the summary's link says "${await link.textContent()}"`);
+  const beside = page.locator(`#f-${field}-error`);
+  check(await beside.isVisible(), `no visible message beside ${field}`);
+  check((await beside.textContent()).includes(message), `the message beside ${field} is "${await beside.textContent()}"`);
+  const input = await page.locator(`#f-${field}`).evaluate((el, id) => ({
+    sameField: el.closest('.field') === document.getElementById(id).closest('.field'),
+    invalid: el.closest('.field').classList.contains('invalid'),
+    ariaInvalid: el.getAttribute('aria-invalid'),
+    describedBy: (el.getAttribute('aria-describedby') || '').split(' '),
+    value: el.value,
+  }), `f-${field}-error`);
+  check(input.sameField && input.invalid, `the message is not in ${field}'s own field block`);
+  check(input.ariaInvalid === 'true' && input.describedBy.includes(`f-${field}-error`), `${field} is not marked invalid for assistive technology (${JSON.stringify(input)})`);
+  check(input.value === typed, `${field} holds "${input.value}", not what was typed ("${typed}")`);
+  // "Error:" is there for screen readers only: it must not show.
+  const prefix = await beside.locator('.visually-hidden').boundingBox();
+  check(prefix && prefix.width <= 1 && prefix.height <= 1, `the "Error:" prefix beside ${field} is visible (${JSON.stringify(prefix)})`);
+  if (shot) await page.screenshot({ path: path.join(outDir, shot), fullPage: true });
+  // From the top of the page, by keyboard: the summary's link, Enter, and the focus is on the field.
+  await tabTo(page, `.error-summary a[href="#f-${field}"]`);
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 40 && (await focusedId(page)) !== `f-${field}`; i++) await page.waitForTimeout(50);
+  check((await focusedId(page)) === `f-${field}`, `the summary's link moved the focus to "${await focusedId(page)}", not to #f-${field}`);
+}
+
+// Text as the review page shows it: question → answer (without the "Change" link).
+async function reviewAnswers(page) {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('dl.review > div')].map((d) => {
+    const dd = d.querySelector('dd').cloneNode(true);
+    dd.querySelectorAll('a').forEach((a) => a.remove());
+    return [d.querySelector('dt').textContent.trim(), dd.textContent.trim()];
+  })));
+}
+
+// The whole survey by keyboard, from the intro page to the thank-you page. bad: one field answered
+// wrongly first ({field, value, message}). Returns the field names of each page.
+async function surveyByKeyboard(page, answers, bad, shots = {}) {
+  await page.goto(SURVEY);
+  await checkNoScript(page);
+  await tabTo(page, 'form[action$="/start"] button');
+  let res = await pressAndLoad(page, 'Enter');
+  const pages = [];
+  const shown = {};
+  let barrierLabels = null;
+  for (let n = 0; !new URL(page.url()).pathname.endsWith('/review'); n++) {
+    check(n < 20, 'more than 20 pages before the review');
+    check(res.status() === 200, `${page.url()}: status ${res.status()}`);
+    await checkNoScript(page);
+    const names = await fieldNames(page);
+    if (names.includes('country') && shots.question) await page.screenshot({ path: path.join(outDir, shots.question), fullPage: true });
+    if (names.includes('biggest_barrier')) {
+      check(!pages.some((p) => p.includes('biggest_barrier')), 'the biggest barrier is asked twice');
+      check(pages.some((p) => p.includes('barriers')), 'the biggest barrier is asked before the barriers');
+      const offered = await page.locator('[name="f-biggest_barrier"]').evaluateAll((els) =>
+        els.map((e) => document.querySelector(`label[for="${e.id}"]`).textContent.trim()));
+      check(JSON.stringify(offered) === JSON.stringify(barrierLabels),
+        `the biggest barrier offers ${JSON.stringify(offered)}, the chosen barriers were ${JSON.stringify(barrierLabels)}`);
+    }
+    if (bad && names.includes(bad.field)) {
+      await answerPage(page, { ...answers, [bad.field]: bad.value }, shown);
+      await tabTo(page, 'button[value="next"]');
+      res = await pressAndLoad(page, 'Enter');
+      await checkErrorPage(page, res, bad.field, bad.value, bad.message, shots.error);
+      await checkNoScript(page);
+      // The focus is on the field: fix it there, look back at the field before it, go on.
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type(answers[bad.field]);
+      shown[bad.field].answer = answers[bad.field];
+      const before = names[names.indexOf(bad.field) - 1];
+      if (before && !Array.isArray(answers[before]) && (await page.locator(`#f-${before}`).count())) {
+        const presses = await tabTo(page, `[name="f-${before}"]`);
+        check(presses >= 1, 'Shift+Tab was not needed');
+        if (typeof shown[before].answer === 'string' && (await page.locator(`input#f-${before}[type=text]`).count()))
+          check((await page.locator(`#f-${before}`).inputValue()) === answers[before], `${before} lost its answer on the error page`);
+      }
+      await tabTo(page, 'button[value="next"]');
+      res = await pressAndLoad(page, 'Space');
+      check(res.status() === 200 && !new URL(page.url()).pathname.endsWith(`/p/${n + 1}`) || res.status() === 200,
+        `after fixing ${bad.field}: status ${res.status()}`);
+      pages.push(names);
+      bad = null;
+      continue;
+    }
+    await answerPage(page, answers, shown);
+    if (names.includes('barriers')) {
+      barrierLabels = await page.locator('[name="f-barriers"]:checked').evaluateAll((els) =>
+        els.map((e) => document.querySelector(`label[for="${e.id}"]`).textContent.trim()));
+    }
+    pages.push(names);
+    await tabTo(page, 'button[value="next"]');
+    res = await pressAndLoad(page, 'Enter');
+  }
+  check(!bad, `the page with ${bad && bad.field} never came`);
+  // The review page lists every answer given.
+  check(res.status() === 200, `review: status ${res.status()}`);
+  await checkNoScript(page);
+  check((await h1Text(page)) === 'Check your answers', `the review page's h1 is "${await h1Text(page)}"`);
+  const review = await reviewAnswers(page);
+  for (const [name, { question, answer }] of Object.entries(shown)) {
+    check(question in review, `the review does not list "${question}" (${name})`);
+    check(review[question] === answer, `the review shows "${review[question]}" for "${question}", answered "${answer}"`);
+  }
+  const change = await page.locator('dl.review a .visually-hidden').first().boundingBox();
+  check(change && change.width <= 1 && change.height <= 1, `the hidden part of "Change" links shows (${JSON.stringify(change)})`);
+  if (shots.review) await page.screenshot({ path: path.join(outDir, shots.review), fullPage: true });
+  await tabTo(page, 'form[action$="/submit"] button');
+  res = await pressAndLoad(page, 'Space');
+  check(res.status() === 200 && new URL(page.url()).pathname.endsWith('/done'), `sending led to ${page.url()} (${res.status()})`);
+  check((await h1Text(page)) === 'Thank you', `the thank-you page's h1 is "${await h1Text(page)}"`);
+  await checkNoScript(page);
+  return { pages, review };
+}
+
+test('survey by keyboard alone, JavaScript off: error fixed, biggest barrier, review, thank you', async (t) => {
+  const page = await newPage(t, { javaScriptEnabled: false });
+  check(!(await scriptsRun(page)), 'scripts run in a context made with javaScriptEnabled: false');
+  const { pages } = await surveyByKeyboard(page, ANSWERS_KEYBOARD,
+    { field: 'email', value: 'ana.nowak.example.org', message: 'This does not look like an email address' },
+    { question: 'survey-question.png', error: 'survey-error.png', review: 'survey-review.png' });
+  const at = (f) => pages.findIndex((p) => p.includes(f));
+  check(at('biggest_barrier') > at('barriers'), `the biggest barrier is not on a later page than the barriers (${JSON.stringify(pages)})`);
+}, 60_000);
+
+test('survey by keyboard, JavaScript on: another path (pages skipped, an "Other" role)', async (t) => {
+  const page = await newPage(t);
+  check(await scriptsRun(page), 'scripts do not run in a default context');
+  const { pages, review } = await surveyByKeyboard(page, ANSWERS_SHORT,
+    { field: 'learners', value: '0', message: 'Please enter a number from 1 to 20,000.' });
+  const asked = pages.flat();
+  for (const f of ['reliability', 'tech_purposes', 'biggest_barrier', 'contact_pilot'])
+    check(!asked.includes(f), `"${f}" was asked though it does not apply`);
+  check(review['What is your role?'] === 'Other', `the review shows the role as "${review['What is your role?']}"`);
+}, 60_000);
+
+// The answers as a posted page form: every field, every page (a page reads only its own fields).
+function pageBody(answers, go = 'next') {
+  const p = new URLSearchParams({ i: '0', go });
+  for (const [k, v] of Object.entries(answers)) for (const one of [].concat(v)) p.append(`f-${k}`, one);
+  return p.toString();
+}
+
+// A draft answered without the browser's pages: start, then post every page until the review.
+// Returns the address of each page on the way and the review's.
+async function draftToReview(page, answers) {
+  let res = await page.request.post(`${SURVEY}/start`, { form: { lang: 'en' } });
+  const urls = [];
+  for (let n = 0; !new URL(res.url()).pathname.endsWith('/review'); n++) {
+    check(n < 20 && res.status() === 200, `walking the survey: ${res.url()} gave ${res.status()}`);
+    urls.push(res.url());
+    res = await page.request.post(new URL(res.url()).pathname, {
+      data: pageBody(answers), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  }
+  return { pages: urls, review: res.url() };
+}
+
+async function axeProblems(page, label, problems, lesser) {
+  await injectAxe(page);
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) })));
+  for (const v of violations) {
+    const line = `${label}: ${v.id} (${v.impact}) at ${v.targets.join(', ')}`;
+    (v.impact === 'serious' || v.impact === 'critical' ? problems : lesser).push(line);
+  }
+}
+
+test('axe-core on the survey: intro, question, errors, review, thank you', async (t) => {
+  const page = await newPage(t);
+  const problems = [];
+  const lesser = [];
+  await page.goto(SURVEY);
+  await axeProblems(page, 'intro', problems, lesser);
+  const { pages, review } = await draftToReview(page, ANSWERS_KEYBOARD);
+  await page.goto(pages[1]); // the institution: radios, the country list, numbers, checkboxes
+  await axeProblems(page, 'question page', problems, lesser);
+  await page.goto(`${pages[1]}&lang=de`);
+  await axeProblems(page, 'question page (de)', problems, lesser);
+  await page.fill('#f-learners', '0');
+  await page.fill('#f-region', '');
+  const [res] = await Promise.all([page.waitForNavigation(), page.click('button[value="next"]')]);
+  check(res.status() === 422, `a wrong answer gave ${res.status()}`);
+  check((await page.locator('.field-error').count()) === 2, 'the error page does not show two messages');
+  await axeProblems(page, 'page with errors', problems, lesser);
+  await page.fill('#f-learners', ANSWERS_KEYBOARD.learners);
+  await page.fill('#f-region', ANSWERS_KEYBOARD.region);
+  await Promise.all([page.waitForURL('**/p/3?i=0'), page.click('button[value="next"]')]);
+  await page.goto(review);
+  await axeProblems(page, 'review', problems, lesser);
+  await Promise.all([page.waitForURL('**/done'), page.click('form[action$="/submit"] button')]);
+  await axeProblems(page, 'thank you', problems, lesser);
+  for (const l of lesser) console.log(`# axe, minor or moderate: ${l}`);
+  check(problems.length === 0, problems.join('; '));
+});
+
+test('survey resume code: save, new browser context, continue where one left off', async (t) => {
+  const page = await newPage(t);
+  await page.goto(SURVEY);
+  await Promise.all([page.waitForURL('**/p/1?i=0'), page.click('form[action$="/start"] button')]);
+  await page.check('#f-role-2');
+  await page.fill('#f-respondent_name', 'Lena Weber');
+  await page.fill('#f-email', 'lena@example.org');
+  await Promise.all([page.waitForURL('**/p/2?i=0'), page.click('button[value="next"]')]);
+  const page2 = new URL(page.url()).pathname;
+  await page.fill('#f-institution_name', 'Gesamtschule Nord');
+  await page.selectOption('#f-country', 'DE');
+  await page.fill('#f-learners', '640');
+  await Promise.all([page.waitForURL('**/saved'), page.click('button[value="save"]')]);
+  const code = (await page.locator('main .code').textContent()).trim();
+  check(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(code), `the saved page shows "${code}" as the resume code`);
+
+  // Another device: nothing shared but the code, typed in lower case without the dash.
+  const other = await newPage(t);
+  await other.goto(SURVEY);
+  await other.fill('#code', code.replace('-', '').toLowerCase());
+  await Promise.all([other.waitForURL('**/p/*'), other.click('form[action$="/resume"] button')]);
+  check(new URL(other.url()).pathname === page2, `the code led to ${other.url()}, not back to ${page2}`);
+  check((await other.inputValue('#f-institution_name')) === 'Gesamtschule Nord', 'the institution name was not kept');
+  check((await other.inputValue('#f-country')) === 'DE', 'the country was not kept');
+  check((await other.inputValue('#f-learners')) === '640', 'the number of learners was not kept');
+  check((await other.locator('footer .code').textContent()).trim() === code, 'the page does not show the same resume code');
+  await Promise.all([other.waitForURL('**/p/1?i=0'), other.click('button[value="back"]')]);
+  check(await other.isChecked('#f-role-2'), 'the role on the first page was not kept');
+  check((await other.inputValue('#f-email')) === 'lena@example.org', 'the email on the first page was not kept');
+  // A wrong code is refused with a message, not a crash.
+  await other.goto(SURVEY);
+  await other.fill('#code', 'ZZZZ-ZZZZ');
+  const [res] = await Promise.all([other.waitForNavigation(), other.click('form[action$="/resume"] button')]);
+  check(res.status() === 404, `a wrong code gave ${res.status()}`);
+});
+
+test('survey at 320 px: no horizontal scrolling (every page; the country page in 4 languages)', async (t) => {
+  const page = await newPage(t, { viewport: { width: 320, height: 640 } });
+  await page.goto(SURVEY);
+  const urls = [SURVEY];
+  const { pages, review } = await draftToReview(page, ANSWERS_KEYBOARD);
+  const country = pages.find((u) => u.includes('/p/2?'));
+  urls.push(...pages, review, ...['fr', 'de', 'pl'].map((l) => `${country}&lang=${l}`));
+  const wide = [];
+  for (const url of urls) {
+    await page.goto(url);
+    const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (sw > 320) wide.push(`${new URL(url, t.base).pathname}${new URL(url, t.base).search}: scrollWidth ${sw}`);
+  }
+  await page.goto(country);
+  check((await page.locator('#f-country').count()) === 1, 'the country page has no country list');
+  await page.screenshot({ path: path.join(outDir, 'survey-320.png'), fullPage: true });
+  check(wide.length === 0, wide.join('; '));
+});
+
 // ---- the run ----------------------------------------------------------------------------------
 
 async function main() {
@@ -371,10 +795,10 @@ async function main() {
   browser = await launchBrowser();
 
   let failed = 0;
-  for (const { name, fn } of tests) {
+  for (const { name, fn, timeoutMs } of tests) {
     const t = { base, contexts: [] };
     try {
-      await withTimeout(fn(t), 30_000, 'the test');
+      await withTimeout(fn(t), timeoutMs, 'the test');
       console.log(`browser ok - ${name}`);
     } catch (e) {
       failed++;

@@ -2,7 +2,8 @@
  * real (temporary) database, then summarised; every expected figure is worked out by hand in the
  * comments. Also: quantiles (R type 7) of small sets, the anonymity threshold, what is and is not
  * indexed (repeats, personal text), revisions leaving the index, erasure cascading, rebuilding the
- * index from the JSON, and submitting a draft. */
+ * index from the JSON (also when a database from before the index is opened), and submitting a
+ * draft. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -434,6 +435,54 @@ static void test_submit_draft_indexes_once(void **state)
     assert_int_equal(sc.respondents, 11); /* 'meanwhile' did not answer it */
 }
 
+/* A database made before migration 3, with answer sets in it: opening it with schema_open adds
+ * the value index and fills it from the stored JSON. */
+static void test_upgrade_indexes_earlier_answers(void **state)
+{
+    (void)state;
+    struct fx x = {0};
+    arena_init(&x.a, 0);
+    err_clear(&x.e);
+    snprintf(x.db, sizeof x.db, "/tmp/edubridge-summary-test-XXXXXX");
+    int fd = mkstemp(x.db);
+    assert_true(fd >= 0);
+    close(fd);
+    x.st = store_open(x.db, NULL, &x.e);
+    assert_non_null(x.st);
+    assert_int_equal(store_migrate(x.st, schema_migrations, 2, NULL, &x.e), 0);
+    struct form_problems ps = {0};
+    assert_int_equal(xlsform_read_memory(&x.a, "md", form_md, strlen(form_md), NULL, &x.f, &ps), 0);
+    if (form_store_import(x.st, &x.a, "md", form_md, strlen(form_md), "summary-test.md", false, &x.v, &ps, &x.e) < 0)
+        fail_msg("import: %s", x.e.msg);
+    for (int i = 0; i < 10; i++) { /* as version 2 stored them: the answers as JSON, nothing else */
+        struct store_stmt *s = store_prepare(
+            x.st, "INSERT INTO submissions (id, instance_id, form_id, form_version_id, status, lang, answers,"
+                  " started_at, submitted_at, updated_at) VALUES (?, ?, 'summary-test', ?, 'submitted', 'en', ?,"
+                  " '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')", &x.e);
+        char id[16];
+        snprintf(id, sizeof id, "old-%02d", i);
+        store_bind_text(s, 1, id);
+        store_bind_text(s, 2, id);
+        store_bind_text(s, 3, x.v.id);
+        store_bind_text(s, 4, answer_sets[i]);
+        assert_int_equal(store_run(s, &x.e), 0);
+        store_done(s);
+    }
+    store_close(x.st);
+    int applied = 0;
+    x.st = schema_open(x.db, false, &applied, &x.e);
+    if (!x.st) fail_msg("schema_open: %s", x.e.msg);
+    assert_int_equal(applied, 1);
+    assert_int_equal(query_int(&x, "SELECT COUNT(*) FROM submission_values", NULL), 36);
+    assert_int_equal(query_int(&x, "SELECT COUNT(*) FROM settings WHERE key = ?", "submission_values_pending"), 0);
+    struct summary_texts t; /* the order of arrival is their order in the table */
+    assert_int_equal(summary_texts(x.st, &x.a, "summary-test", field(&x, "comment"), 0, 1, &t, &x.e), 0);
+    assert_string_equal(t.items[0], "fifth");
+    store_close(x.st);
+    remove_db(x.db);
+    arena_free(&x.a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +501,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_erasure_cascades, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuild_from_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_submit_draft_indexes_once, setup, teardown),
+        cmocka_unit_test(test_upgrade_indexes_earlier_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
