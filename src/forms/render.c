@@ -33,7 +33,8 @@ void render_answer(struct strbuf *b, struct engine *en, const struct form_field 
         char *one = arena_strndup(en->a, p, len);
         const struct form_choice *ch = form_choice_by_value(fd->list, one);
         if (!first) html_lit(b, ", ");
-        html_text(b, ch ? form_text(en->form, ch->label, en->lang) : one);
+        if (!ch && fd->or_other && strcmp(one, "other") == 0) html_text(b, T_(en, N_("Other")));
+        else html_text(b, ch ? form_text(en->form, ch->label, en->lang) : one);
         first = false;
         p += len;
     }
@@ -242,6 +243,13 @@ static void select_menu(struct strbuf *b, struct engine *en, const struct form_f
         if (value && strcmp(value, ch[i]->value) == 0) html_lit(b, " selected");
         html_lit(b, ">");
         render_text(b, en, form_text(en->form, ch[i]->label, en->lang), instance);
+        html_lit(b, "</option>");
+    }
+    if (fd->or_other) { /* as choice_inputs offers it: "other" is a valid answer (engine.c) */
+        html_lit(b, "<option value=\"other\"");
+        if (value && strcmp(value, "other") == 0) html_lit(b, " selected");
+        html_lit(b, ">");
+        html_text(b, T_(en, N_("Other")));
         html_lit(b, "</option>");
     }
     html_lit(b, "</select>");

@@ -381,10 +381,10 @@ const ANSWERS_KEYBOARD = {
 };
 
 // A second path: other answers that skip pages (no internet, never uses technology, one barrier,
-// no consent) and an "Other" role.
+// no consent), an "Other" role and an "Other" country (the hint says to choose it).
 const ANSWERS_SHORT = {
   ...ANSWERS_KEYBOARD,
-  role: 'other', respondent_name: 'Jean Martin', email: 'jean@example.org', country: 'FR', region: 'Bretagne',
+  role: 'other', respondent_name: 'Jean Martin', email: 'jean@example.org', country: 'other', region: 'Bretagne',
   connection: 'none', tech_frequency: 'never', barriers: ['connectivity'], consent: 'no', anything_else: '',
 };
 
