@@ -292,6 +292,15 @@ static void render_field(struct strbuf *b, struct engine *en, const struct form_
         html_lit(b, "<fieldset id=\"");
         html_attr(b, id);
         html_lit(b, "\"");
+        if (fd->type == FT_GEOPOINT) { /* texts for the optional script (static/survey.js) */
+            html_lit(b, " data-geopoint data-locate-label=\"");
+            html_attr(b, T_(en, N_("Use my location")));
+            html_lit(b, "\" data-locating-label=\"");
+            html_attr(b, T_(en, N_("Finding your location…")));
+            html_lit(b, "\" data-locate-failed-label=\"");
+            html_attr(b, T_(en, N_("Your location is not available: type the latitude and longitude.")));
+            html_lit(b, "\"");
+        }
         describedby(b, en, fd, id, message);
         html_lit(b, ">");
     }

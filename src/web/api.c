@@ -83,6 +83,15 @@ static void api_submit(struct http_request *req, struct http_response *res)
     struct survey_form sf;
     if (!latest_or_error(req, res, &sf)) return;
     const struct form *f = sf.form;
+    /* A client that says which version it answered is refused when that is no longer the current
+     * one, rather than have its answers judged against questions it did not show. */
+    const char *asked_version = http_query(req, "version");
+    if (asked_version && strcmp(asked_version, sf.version) != 0) {
+        send_json(res, 409, json_pack("{s:s, s:s}", "error",
+                                      "these answers were made for another version of the form: fetch the current one",
+                                      "current_version", sf.version));
+        return;
+    }
     struct err e;
     err_clear(&e);
     struct answers *ans = answers_from_json(req->arena, f, req->body, req->body_len, true, &e);

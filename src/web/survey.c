@@ -303,8 +303,18 @@ static void show_page(struct visit *v, struct http_response *res, struct form_po
     html_lit(b, "</button> <button type=\"submit\" name=\"go\" value=\"save\" class=\"secondary\">");
     html_text(b, i18n_get(ui, "Save and continue later"));
     html_lit(b, "</button></p></form>");
+    /* The optional script, only where it adds something: pages with a location question. */
+    bool geo = false;
+    for (size_t i = 0; !pos.ask_more && i < pg->n; i++)
+        if (pg->fields[i]->type == FT_GEOPOINT && engine_relevant(&v->en, pg->fields[i], pos.instance)) geo = true;
+    if (geo) {
+        html_lit(b, "<script src=\"");
+        html_url(b, static_asset_url("survey.js"));
+        html_lit(b, "\" defer></script>");
+    }
     survey_end(v, res);
 }
+
 
 static void save(struct visit *v, struct http_response *res, int page)
 {

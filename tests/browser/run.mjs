@@ -798,8 +798,10 @@ async function main() {
   for (const { name, fn, timeoutMs } of tests) {
     const t = { base, contexts: [] };
     try {
+      const t0 = Date.now();
       await withTimeout(fn(t), timeoutMs, 'the test');
       console.log(`browser ok - ${name}`);
+      if (process.env.BROWSER_TIMES) console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
       failed++;
       const reason = String(e && e.message ? e.message : e).split('\n')[0];

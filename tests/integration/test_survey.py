@@ -166,6 +166,102 @@ class Survey(unittest.TestCase):
         self.assertEqual(self.server.get(loc.split('?')[0] + '?i=7')[0], 404)
 
 
+class Api(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(demo=False)
+        code, _, err = run_cli('form', 'import', FORM, '--db', cls.server.db)
+        assert code == 0, err
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def submit(self, body, query=''):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        status, headers, reply = self.server.request('POST', '/api/v1/forms/skip-test/submissions' + query, body=data,
+                                                     headers={'Content-Type': 'application/json'})
+        return status, headers, json.loads(reply) if reply else None
+
+    def test_forms_and_definition(self):
+        status, _, body = self.server.get('/api/v1/forms')
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)['forms'][0]['form_id'], 'skip-test')
+        status, _, body = self.server.get('/api/v1/forms/skip-test')
+        doc = json.loads(body)
+        self.assertEqual(doc['fields'][0]['children'][1]['relevant'], "${has_internet} = 'yes'")
+        self.assertEqual([c['value'] for c in doc['choices']['speed']], ['slow', 'fast'])
+        self.assertEqual(self.server.get('/api/v1/forms/nope')[0], 404)
+
+    def test_created_and_hidden_answers_dropped(self):
+        status, headers, doc = self.submit({'has_internet': 'no', 'speed': 'fast', 'learners': 12,
+                                            'needs': 'devices training', 'teacher': [{'teacher_name': 'Ana'}]})
+        self.assertEqual(status, 201, doc)
+        self.assertRegex(doc['id'], r'^[0-9a-f-]{36}$')
+        self.assertEqual(doc['instance_id'], 'uuid:' + doc['id'])
+        self.assertIn(doc['id'], headers['location'])
+        code, out, _ = run_cli('export', 'skip-test', '--format', 'json', '--output', '-', '--db', self.server.db)
+        rows = [r for r in json.loads(out) if r['_id'] == doc['id']]
+        self.assertNotIn('speed', rows[0]['answers'])  # a question that did not apply keeps no answer
+        self.assertEqual(rows[0]['answers']['need_count'], '2')  # calculated by the server
+
+    def test_unprocessable(self):
+        status, _, doc = self.submit({'has_internet': 'yes', 'learners': 0, 'needs': ['devices', 'nope']})
+        self.assertEqual(status, 422)
+        fields = {e['field']: e['message'] for e in doc['errors']}
+        self.assertEqual(fields['learners'], 'Between 1 and 5000')
+        self.assertIn('speed', fields)  # required once has_internet is yes
+        self.assertIn('needs', fields)
+        status, _, doc = self.submit({'has_internet': 'no', 'learners': 3, 'bogus': 1})
+        self.assertEqual(status, 422)
+        self.assertEqual(doc['errors'][0]['field'], 'bogus')
+        for bad in (b'not json', b'[1,2]', b'{"learners": {"a": 1}}'):
+            status, _, doc = self.submit(bad)
+            self.assertEqual(status, 422, bad)
+            self.assertTrue(doc['errors'][0]['message'])
+        status, _, _ = self.server.request('POST', '/api/v1/forms/skip-test/submissions', body=b'{}',
+                                           headers={'Content-Type': 'text/plain'})
+        self.assertEqual(status, 415)
+
+    def test_version_mismatch_is_refused(self):
+        status, _, doc = self.submit({'has_internet': 'no', 'learners': 3, 'teacher': [{'teacher_name': 'A'}]},
+                                     '?version=0.9')
+        self.assertEqual(status, 409)
+        self.assertEqual(doc['current_version'], '1')
+        status, _, _ = self.submit({'has_internet': 'no', 'learners': 3, 'teacher': [{'teacher_name': 'A'}]},
+                                   '?version=1')
+        self.assertEqual(status, 201)
+
+    def test_many_at_once_are_all_committed(self):
+        import concurrent.futures
+        body = {'has_internet': 'no', 'learners': 7, 'teacher': [{'teacher_name': 'B'}]}
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            results = list(pool.map(lambda _: self.submit(body)[0], range(64)))
+        self.assertEqual(results, [201] * 64)
+
+
+class Rtl(unittest.TestCase):
+    def test_right_to_left_language(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'rtl.md')
+            with open(path, 'w') as f:
+                f.write('| survey |\n| | type | name | label::English (en) | label::العربية (ar) |\n'
+                        '| | text | school | School name | اسم المدرسة |\n'
+                        '| settings |\n| | form_id | default_language |\n| | rtl-test | English (en) |\n')
+            server = Server(demo=False)
+            try:
+                self.assertEqual(run_cli('form', 'import', path, '--db', server.db)[0], 0)
+                status, headers, _ = server.request('POST', '/s/rtl-test/start', body='lang=ar',
+                                                    headers={'Content-Type': 'application/x-www-form-urlencoded'})
+                self.assertEqual(status, 303)
+                status, _, body = server.get(headers['location'])
+                html = body.decode()
+                self.assertIn('<html lang="ar" dir="rtl"', html)
+                self.assertIn('اسم المدرسة', html)
+            finally:
+                server.stop()
+
+
 class Import(unittest.TestCase):
     def test_validate_and_import_versions(self):
         code, out, _ = run_cli('form', 'validate', FORM)
