@@ -379,9 +379,22 @@ static void render_field(struct strbuf *b, struct engine *en, const struct form_
     }
     case FT_IMAGE:
     case FT_FILE:
-        html_lit(b, "<p class=\"hint\">");
-        html_text(b, T_(en, N_("Files cannot be sent with this form yet; describe it in words if you can.")));
-        html_lit(b, "</p>");
+        if (*value) {
+            html_lit(b, "<p class=\"hint\">");
+            html_text(b, T_(en, N_("File received:")));
+            html_lit(b, " ");
+            html_text(b, value);
+            html_lit(b, "</p>");
+        }
+        html_lit(b, "<input type=\"file\" id=\"");
+        html_attr(b, id);
+        html_lit(b, "\" name=\"");
+        html_attr(b, id);
+        html_lit(b, "\"");
+        /* "capture" opens the camera on phones; a desktop browser shows the file chooser. */
+        if (fd->type == FT_IMAGE) html_lit(b, " accept=\"image/*\"");
+        describedby(b, en, fd, id, message);
+        html_lit(b, ">");
         break;
     default: text_input(b, en, fd, id, value, message, "text", NULL); break;
     }

@@ -121,7 +121,10 @@ static int param_value(const char **sp, struct param *out)
     size_t n = 0;
     if (*s == '"') {
         for (s++; *s != '"'; s++) {
-            if (*s == '\\') s++;     /* quoted-pair: the next character stands for itself */
+            /* Browsers do not escape backslashes (HTML's form encoding percent-encodes quotes
+             * instead), and old ones send Windows paths such as C:\dir\photo.jpg: a backslash
+             * escapes only a quote or a backslash, and stands for itself before anything else. */
+            if (*s == '\\' && (s[1] == '"' || s[1] == '\\')) s++;
             if (*s == '\0') goto bad; /* unterminated */
             v[n++] = *s;
         }

@@ -111,6 +111,20 @@ const struct store_migration schema_migrations[] = {
      "CREATE INDEX submission_values_by_key ON submission_values (submission);"
      "INSERT INTO settings (key, value) SELECT 'submission_values_pending', 'yes'"
      " WHERE EXISTS (SELECT 1 FROM submissions WHERE status = 'submitted');"},
+    {4, "files sent with answers",
+     /* Photos and documents answered to image and file questions, kept with the answer set they
+      * belong to; the answer itself holds the file's name. Personal data as the answers are. */
+     "CREATE TABLE attachments ("
+     " id TEXT PRIMARY KEY,"
+     " submission_id TEXT NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,"
+     " field TEXT NOT NULL,"
+     " instance INTEGER NOT NULL DEFAULT 0,"
+     " filename TEXT NOT NULL,"
+     " content_type TEXT NOT NULL,"
+     " size INTEGER NOT NULL,"
+     " data BLOB NOT NULL,"
+     " created_at TEXT NOT NULL,"
+     " UNIQUE (submission_id, field, instance));"},
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 

@@ -1,6 +1,7 @@
 #include "web/survey.h"
 
 #include "base/log.h"
+#include "forms/attachments.h"
 #include "forms/form_store.h"
 #include "forms/render.h"
 #include "forms/submissions.h"
@@ -196,7 +197,8 @@ static void survey_begin(struct visit *v, struct http_response *res, const char 
     const struct form *f = v->cf->form;
     const struct form_language *lang = &f->languages[v->en.lang];
     html_lit(b, "<!doctype html>\n<html lang=\"");
-    html_attr(b, lang->code);
+    /* A form written without language columns has the language "default": say the interface's. */
+    html_attr(b, strcmp(lang->code, "default") == 0 ? v->en.ui->code : lang->code);
     html_lit(b, "\" dir=\"");
     html_lit_(b, lang->rtl ? "rtl" : "ltr", 3);
     html_lit(b, "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>");
@@ -277,7 +279,14 @@ static void show_page(struct visit *v, struct http_response *res, struct form_po
     render_error_summary(b, &v->en, errors, nerrors);
     html_lit(b, "<form method=\"post\" action=\"");
     html_url(b, arena_printf(v->req->arena, "%s/p/%d", v->base, pos.page + 1));
-    html_lit(b, "\" novalidate><input type=\"hidden\" name=\"i\" value=\"");
+    html_lit(b, "\"");
+    for (size_t i = 0; !pos.ask_more && i < pg->n; i++) {
+        if (pg->fields[i]->type == FT_IMAGE || pg->fields[i]->type == FT_FILE) {
+            html_lit(b, " enctype=\"multipart/form-data\"");
+            break;
+        }
+    }
+    html_lit(b, " novalidate><input type=\"hidden\" name=\"i\" value=\"");
     html_int(b, pos.instance);
     html_lit(b, "\">");
     if (pos.ask_more) {
@@ -337,6 +346,36 @@ static const char *post_get(void *ctx, const char *name, size_t idx)
     return NULL;
 }
 
+/* Files sent for the page's image and file questions: checked, kept with the draft, and named in
+ * the answer. A refused file changes nothing and is reported beside its question. */
+static size_t keep_uploads(struct visit *v, const struct form_page *pg, int instance, struct render_error *errors)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pg->n; i++) {
+        const struct form_field *fd = pg->fields[i];
+        if (fd->type != FT_IMAGE && fd->type != FT_FILE) continue;
+        if (!engine_relevant(&v->en, fd, instance)) continue;
+        const struct http_upload *up = http_upload_get(v->req, render_field_id(v->req->arena, fd));
+        if (!up || (!up->len && !*up->filename)) continue; /* nothing chosen: the earlier file stays */
+        const char *type = NULL;
+        const char *why = attachment_check(fd, up->data, up->len, &type);
+        if (why) {
+            errors[n++] = (struct render_error){fd, i18n_get(v->en.ui, why)};
+            continue;
+        }
+        const char *name = attachment_clean_name(v->req->arena, up->filename);
+        struct err e;
+        err_clear(&e);
+        if (attachment_put(web_state(v->req)->store, v->sub.id, fd->name, instance, name, type, up->data, up->len, &e) < 0) {
+            log_error("keeping a file for %s: %s", v->sub.id, e.msg);
+            errors[n++] = (struct render_error){fd, i18n_get(v->en.ui, N_("The file could not be kept. Please try again."))};
+            continue;
+        }
+        answers_set(v->ans, fd->name, instance, name);
+    }
+    return n;
+}
+
 static void handle_page_get(struct http_request *req, struct http_response *res)
 {
     struct visit v;
@@ -373,6 +412,8 @@ static void handle_page_post(struct http_request *req, struct http_response *res
     const struct form_page *pg = &v.cf->pages.pages[pos.page];
     engine_apply_defaults(&v.en);
     if (!pos.ask_more) render_read_post(&v.en, pg, pos.instance, post_get, &req->form);
+    struct render_error *upload_errors = arena_alloc(req->arena, (pg->n + 1) * sizeof *upload_errors);
+    size_t nupload_errors = pos.ask_more ? 0 : keep_uploads(&v, pg, pos.instance, upload_errors);
     engine_calculate(&v.en);
 
     if (strcmp(go, "back") == 0) {
@@ -394,7 +435,10 @@ static void handle_page_post(struct http_request *req, struct http_response *res
     size_t nerrors = 0;
     if (!pos.ask_more) {
         for (size_t i = 0; i < pg->n; i++) {
-            const char *m = engine_check(&v.en, pg->fields[i], pos.instance);
+            const char *m = NULL;
+            for (size_t k = 0; k < nupload_errors; k++)
+                if (upload_errors[k].field == pg->fields[i]) m = upload_errors[k].message;
+            if (!m) m = engine_check(&v.en, pg->fields[i], pos.instance);
             if (m) errors[nerrors++] = (struct render_error){pg->fields[i], m};
         }
     }

@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -238,6 +239,68 @@ class Api(unittest.TestCase):
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
             results = list(pool.map(lambda _: self.submit(body)[0], range(64)))
         self.assertEqual(results, [201] * 64)
+
+
+def multipart(fields, files):
+    boundary = 'edubridgeTestBoundary7'
+    out = b''
+    for k, v in fields.items():
+        out += ('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, k, v)).encode()
+    for k, (name, data) in files.items():
+        out += ('--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+                'Content-Type: application/octet-stream\r\n\r\n' % (boundary, k, name)).encode() + data + b'\r\n'
+    out += ('--%s--\r\n' % boundary).encode()
+    return out, 'multipart/form-data; boundary=' + boundary
+
+
+class Uploads(unittest.TestCase):
+    PNG = b'\x89PNG\r\n\x1a\n' + b'\0' * 64
+
+    def test_photo_upload(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'photo.md')
+            with open(path, 'w') as f:
+                f.write('| survey |\n| | type | name | label | required |\n'
+                        '| | image | classroom | A photo of the classroom | yes |\n'
+                        '| | text | note | Anything else? | |\n'
+                        '| settings |\n| | form_id |\n| | photo-test |\n')
+            server = Server(demo=False)
+            try:
+                self.assertEqual(run_cli('form', 'import', path, '--db', server.db)[0], 0)
+                status, headers, _ = server.request('POST', '/s/photo-test/start', body='',
+                                                    headers={'Content-Type': 'application/x-www-form-urlencoded'})
+                page = headers['location'].split('?')[0]
+                status, _, body = server.get(headers['location'])
+                self.assertIn(b'enctype="multipart/form-data"', body)
+                self.assertIn(b'type="file"', body)
+                # Not an image: refused beside the question, nothing kept.
+                data, ctype = multipart({'i': '0', 'go': 'next'}, {'f-classroom': ('notes.txt', b'hello')})
+                status, _, body = server.request('POST', page, body=data, headers={'Content-Type': ctype})
+                self.assertEqual(status, 422)
+                self.assertIn(b'This is not a photo', body)
+                # Too large for a file (6 MB), though within the request limit.
+                data, ctype = multipart({'i': '0', 'go': 'next'}, {'f-classroom': ('big.png', self.PNG + b'\0' * (6 << 20))})
+                status, _, body = server.request('POST', page, body=data, headers={'Content-Type': ctype})
+                self.assertEqual(status, 422)
+                self.assertIn(b'larger than 5 MB', body)
+                # Over the request limit: 413, unread.
+                import socket
+                sock = socket.create_connection(('127.0.0.1', server.port), timeout=10)
+                sock.sendall(('POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n'
+                              'Content-Length: %d\r\n\r\n' % (page, 9 << 20)).encode())
+                self.assertTrue(sock.recv(100).startswith(b'HTTP/1.1 413'))
+                sock.close()
+                # A real image (a Windows path is cut to its name) is kept and named in the answer.
+                data, ctype = multipart({'i': '0', 'go': 'next'}, {'f-classroom': ('C:\\Users\\x\\class room.png', self.PNG)})
+                status, headers, _ = server.request('POST', page, body=data, headers={'Content-Type': ctype})
+                self.assertEqual(status, 303)
+                status, _, body = server.get(page + '?i=0')
+                self.assertIn('File received: class room.png', body.decode())
+                out = subprocess.run(['sqlite3', server.db, 'SELECT filename, content_type, size FROM attachments'],
+                                     capture_output=True, text=True).stdout
+                self.assertEqual(out.strip(), 'class room.png|image/png|72')
+            finally:
+                server.stop()
 
 
 class Rtl(unittest.TestCase):
