@@ -768,7 +768,7 @@ test('survey resume code: save, new browser context, continue where one left off
   check(res.status() === 404, `a wrong code gave ${res.status()}`);
 });
 
-test('survey at 320 px: no horizontal scrolling (every page; the country page in 4 languages)', async (t) => {
+test('survey at 320 px: no horizontal scrolling, no squeezed controls (every page; the country page in 4 languages)', async (t) => {
   const page = await newPage(t, { viewport: { width: 320, height: 640 } });
   await page.goto(SURVEY);
   const urls = [SURVEY];
@@ -779,7 +779,13 @@ test('survey at 320 px: no horizontal scrolling (every page; the country page in
   for (const url of urls) {
     await page.goto(url);
     const sw = await page.evaluate(() => document.documentElement.scrollWidth);
-    if (sw > 320) wide.push(`${new URL(url, t.base).pathname}${new URL(url, t.base).search}: scrollWidth ${sw}`);
+    const where = `${new URL(url, t.base).pathname}${new URL(url, t.base).search}`;
+    if (sw > 320) wide.push(`${where}: scrollWidth ${sw}`);
+    // A long label must not squeeze its radio button or checkbox (1.25rem, as the stylesheet says).
+    const squeezed = await page.evaluate(() => [...document.querySelectorAll('.choice input')]
+      .map((el) => ({ id: el.id, w: el.getBoundingClientRect().width, want: parseFloat(getComputedStyle(document.documentElement).fontSize) * 1.25 }))
+      .filter((c) => c.w < c.want - 0.5).map((c) => `${c.id} ${c.w.toFixed(1)} px`));
+    if (squeezed.length) wide.push(`${where}: squeezed ${squeezed.join(', ')}`);
   }
   await page.goto(country);
   check((await page.locator('#f-country').count()) === 1, 'the country page has no country list');

@@ -694,9 +694,10 @@ struct boundary_case {
 static const struct boundary_case boundary_cases[] = {
     {"multipart/form-data; boundary=abc", "abc", NULL},
     {"multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
-    {"  multipart/form-data ;boundary = \"x\\y\" ", NULL, "the boundary has characters RFC 2046 does not allow"},
+     "----WebKitFormBoundary7MA4YWxkTrZu0gW", NULL},
     {"Multipart/Form-Data; BOUNDARY=\"a b:c\"", "a b:c", NULL},
-    {"  multipart/form-data ;boundary = \"x\\y\" ", "xy", NULL},
+    {"  multipart/form-data ;boundary = \"x\\\"y\" ", NULL, "the boundary has characters RFC 2046 does not allow"},
+    {"  multipart/form-data ;boundary = \"x\\y\" ", NULL, "the boundary has characters RFC 2046 does not allow"},
     {"multipart/form-data; charset=utf-8; boundary=xyz; foo=\"bar;baz\"", "xyz", NULL},
     {"multipart/form-data; boundary==_Part_0_1.2/3", "=_Part_0_1.2/3", NULL},
     {"multipart/form-data; boundary=\"'()+_,-./:=? 0\"", "'()+_,-./:=? 0", NULL},
