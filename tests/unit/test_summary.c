@@ -58,8 +58,8 @@ static const char form_md[] =
  *            median at 4.5 -> 55, q3 at 6.75 -> 70 + .75 * 10 = 77.5.
  *  comment:  "first" (1), "third" (3), "fifth" (5): newest first is fifth, third, first. */
 static const char *answer_sets[10] = {
-    "{\"online\": \"yes\", \"needs\": \"devices training\", \"learners\": \"10\", \"comment\": \"first\","
-    " \"contact\": \"ana@example.org\", \"visit\": \"2026-01-01\", \"staff\": [{\"trained\": \"yes\"}]}",
+    ("{\"online\": \"yes\", \"needs\": \"devices training\", \"learners\": \"10\", \"comment\": \"first\","
+     " \"contact\": \"ana@example.org\", \"visit\": \"2026-01-01\", \"staff\": [{\"trained\": \"yes\"}]}"),
     "{\"online\": \"yes\", \"needs\": \"devices\", \"learners\": \"20\", \"priority\": \"training devices\"}",
     "{\"online\": \"yes\", \"needs\": \"devices training\", \"learners\": \"30\", \"comment\": \"third\"}",
     "{\"online\": \"no\", \"needs\": \"training\", \"learners\": \"40\"}",
