@@ -472,7 +472,7 @@ static void test_upgrade_indexes_earlier_answers(void **state)
     int applied = 0;
     x.st = schema_open(x.db, false, &applied, &x.e);
     if (!x.st) fail_msg("schema_open: %s", x.e.msg);
-    assert_int_equal(applied, 1);
+    assert_int_equal(applied, (int)schema_migration_count - 2); /* every migration after 2 */
     assert_int_equal(query_int(&x, "SELECT COUNT(*) FROM submission_values", NULL), 36);
     assert_int_equal(query_int(&x, "SELECT COUNT(*) FROM settings WHERE key = ?", "submission_values_pending"), 0);
     struct summary_texts t; /* the order of arrival is their order in the table */
