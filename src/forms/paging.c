@@ -239,7 +239,7 @@ static struct saved_counts save_counts(struct engine *en)
 
 static void restore_counts(struct engine *en, struct saved_counts s)
 {
-    memcpy(en->ans->repeat_counts, s.items, s.n * sizeof(struct answer));
+    if (s.n) memcpy(en->ans->repeat_counts, s.items, s.n * sizeof(struct answer));
     en->ans->nrepeats = s.n;
 }
 
