@@ -93,8 +93,10 @@ measure() {
   if [ "$method" = GET ] && ! cmp -s "$tmp/b.unz" "$tmp/b.html"; then
     echo "pageweight: $url: the gzip body does not unpack to the plain page" >&2
   fi
-  scripts=$(grep -o -i '<script' "$tmp/b.html" | wc -l)
-  [ -z "$css_url" ] && css_url=$(grep -o 'href="/static/app\.css[^"]*"' "$tmp/b.html" | head -1 | sed 's/^href="//; s/"$//')
+  scripts=$( (grep -o -i '<script' "$tmp/b.html" || true) | wc -l)
+  if [ -z "$css_url" ]; then
+    css_url=$( (grep -o 'href="/static/app\.css[^"]*"' "$tmp/b.html" || true) | head -1 | sed 's/^href="//; s/"$//')
+  fi
   total=$((head + gz))
   if [ "$total" -le "$BUDGET" ]; then verdict=PASS; else verdict=FAIL; fails=$((fails + 1)); fi
   rows+=("$(printf '%-26s %5s %9s %8s %9s %11s %8s   %s' "$kind" "$code" "$gz" "$head" "$total" "$plain" \
@@ -124,12 +126,17 @@ while :; do
   [ "$n" -le 30 ] || { echo "pageweight: more than 30 pages" >&2; exit 1; }
   page=${loc##*/p/}; page=${page%%\?*}
   measure "page $page" GET "$base$loc"
-  title=$(grep -o '<title>[^<·]*' "$last_body" | sed 's/<title>//; s/ *$//')
+  title=$( (grep -o '<title>[^<·]*' "$last_body" || true) | sed 's/<title>//; s/ *$//')
   rows[-1]+="   ($title)"
   loc=$(post_location "$base${loc%%\?*}" "i=0&go=next&$answers")
 done
 measure "review" GET "$base$loc"
 draft=${loc%/review}
+# The other languages of the form, for the two largest pages (a GET with ?lang= changes nothing).
+for l in fr de pl; do
+  measure "page 2 ($l)" GET "$base$draft/p/2?i=0&lang=$l"
+  measure "review ($l)" GET "$base$draft/review?lang=$l"
+done
 loc=$(post_location "$base$draft/submit" "")
 case $loc in */done) ;; *) echo "pageweight: sending led to $loc, not the thank-you page" >&2; exit 1 ;; esac
 measure "thank-you" GET "$base$loc"
@@ -154,7 +161,8 @@ first_visit=$((intro_total + css_head + css_gz))
 
 # --- the report -----------------------------------------------------------------------------------
 echo
-echo "edubridge page weight: needs survey ($FORM), English, every page of one walk; budget $BUDGET B (14 KB) per page, headers + gzip body"
+echo "edubridge page weight: needs survey ($FORM), every page of one walk in English (the two largest also in fr, de, pl);"
+echo "budget $BUDGET B (14 KB) per page: response headers + gzip body"
 echo
 printf '%-26s %5s %9s %8s %9s %11s %8s   %s\n' "page" "HTTP" "gzip body" "headers" "wire" "plain HTML" "<script>" "budget"
 for r in "${rows[@]}"; do echo "$r"; done
