@@ -40,6 +40,7 @@ struct worker {
     struct evhttp *http;
     struct evhttp_bound_socket *bound;
     struct evbuffer *out;      /* reused for every response: evhttp_send_reply empties it */
+    struct gzip_stream *gzip;  /* reused for every compressed response */
     struct arena arena;        /* the request's arena, reset after each response */
     void *app;
     int inflight;              /* requests whose response is not yet fully written */
@@ -234,7 +235,7 @@ static void send_response(struct worker *w, struct http_request *r, struct http_
                 evhttp_add_header(h, "Content-Encoding", "gzip");
             } else {
                 void *gz;
-                size_t gzlen = compress_gzip(r->arena, body, len, 6, &gz);
+                size_t gzlen = compress_gzip(w->gzip, r->arena, body, len, &gz);
                 if (gzlen) {
                     body = gz;
                     len = gzlen;
@@ -488,6 +489,7 @@ static void worker_free(struct worker *w)
     if (w->drain_timer) event_free(w->drain_timer);
     if (w->http) evhttp_free(w->http);
     if (w->out) evbuffer_free(w->out);
+    gzip_stream_free(w->gzip);
     if (w->base) event_base_free(w->base);
     if (w->app && w->cfg->worker_stop) w->cfg->worker_stop(w->app);
     arena_free(&w->arena);
@@ -500,6 +502,7 @@ static int worker_setup(struct worker *w, int fd, struct err *e)
     w->base = event_base_new();
     w->http = w->base ? evhttp_new(w->base) : NULL;
     w->out = evbuffer_new();
+    w->gzip = gzip_stream_new(6);
     if (!w->http || !w->out) return err_set(e, ERR_INTERNAL, "cannot create the event loop");
     evhttp_set_max_body_size(w->http, (ev_ssize_t)(cfg->max_body ? cfg->max_body : 8u << 20));
     evhttp_set_max_headers_size(w->http, 32 * 1024);
