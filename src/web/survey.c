@@ -162,6 +162,15 @@ static bool open_visit(struct http_request *req, struct http_response *res, stru
     return true;
 }
 
+/* open_visit for the pages that change a draft: a submitted answer set goes to its thank-you page. */
+static bool open_draft(struct http_request *req, struct http_response *res, struct visit *v)
+{
+    if (!open_visit(req, res, v)) return false;
+    if (strcmp(v->sub.status, "draft") == 0) return true;
+    http_redirect(res, 303, arena_printf(req->arena, "%s/done", v->base));
+    return false;
+}
+
 static const char *pos_url(struct visit *v, struct form_pos pos)
 {
     if ((size_t)pos.page >= v->cf->pages.n) return arena_printf(v->req->arena, "%s/review", v->base);
@@ -379,11 +388,7 @@ static size_t keep_uploads(struct visit *v, const struct form_page *pg, int inst
 static void handle_page_get(struct http_request *req, struct http_response *res)
 {
     struct visit v;
-    if (!open_visit(req, res, &v)) return;
-    if (strcmp(v.sub.status, "draft") != 0) {
-        http_redirect(res, 303, arena_printf(req->arena, "%s/done", v.base));
-        return;
-    }
+    if (!open_draft(req, res, &v)) return;
     struct form_pos pos;
     if (!read_pos(req, &v, &pos)) {
         page_error(req, res, 404, NULL);
@@ -397,11 +402,7 @@ static void handle_page_get(struct http_request *req, struct http_response *res)
 static void handle_page_post(struct http_request *req, struct http_response *res)
 {
     struct visit v;
-    if (!open_visit(req, res, &v)) return;
-    if (strcmp(v.sub.status, "draft") != 0) {
-        http_redirect(res, 303, arena_printf(req->arena, "%s/done", v.base));
-        return;
-    }
+    if (!open_draft(req, res, &v)) return;
     struct form_pos pos;
     if (!read_pos(req, &v, &pos)) {
         page_error(req, res, 400, T(req, "This page does not belong to this answer set."));
@@ -561,11 +562,7 @@ static void handle_resume(struct http_request *req, struct http_response *res)
 static void handle_continue(struct http_request *req, struct http_response *res)
 {
     struct visit v;
-    if (!open_visit(req, res, &v)) return;
-    if (strcmp(v.sub.status, "draft") != 0) {
-        http_redirect(res, 303, arena_printf(req->arena, "%s/done", v.base));
-        return;
-    }
+    if (!open_draft(req, res, &v)) return;
     /* Back to the saved page when it still applies, else to the first one. */
     engine_calculate(&v.en);
     struct form_pos pos = {v.sub.page, 0, false};
@@ -655,11 +652,7 @@ static void show_review(struct visit *v, struct http_response *res, const struct
 static void handle_review(struct http_request *req, struct http_response *res)
 {
     struct visit v;
-    if (!open_visit(req, res, &v)) return;
-    if (strcmp(v.sub.status, "draft") != 0) {
-        http_redirect(res, 303, arena_printf(req->arena, "%s/done", v.base));
-        return;
-    }
+    if (!open_draft(req, res, &v)) return;
     engine_calculate(&v.en);
     show_review(&v, res, NULL, 0);
 }
@@ -667,11 +660,7 @@ static void handle_review(struct http_request *req, struct http_response *res)
 static void handle_submit(struct http_request *req, struct http_response *res)
 {
     struct visit v;
-    if (!open_visit(req, res, &v)) return;
-    if (strcmp(v.sub.status, "draft") != 0) {
-        http_redirect(res, 303, arena_printf(req->arena, "%s/done", v.base));
-        return;
-    }
+    if (!open_draft(req, res, &v)) return;
     engine_apply_defaults(&v.en);
     engine_calculate(&v.en);
     engine_clear_irrelevant(&v.en);
