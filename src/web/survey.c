@@ -334,7 +334,8 @@ static void show_page(struct visit *v, struct http_response *res, struct form_po
 }
 
 
-static void save(struct visit *v, struct http_response *res, int page)
+/* Writes the draft; false (with an error page in res) when it could not be written. */
+static bool save(struct visit *v, struct http_response *res, int page)
 {
     struct strbuf json;
     strbuf_init(&json, v->req->arena, 1024);
@@ -344,7 +345,9 @@ static void save(struct visit *v, struct http_response *res, int page)
     if (submission_save_draft(web_state(v->req)->store, v->sub.id, json.data, page, v->sub.lang, &e) < 0) {
         log_error("saving draft %s: %s", v->sub.id, e.msg);
         page_error(v->req, res, e.code == ERR_CONFLICT ? 409 : 503, NULL);
+        return false;
     }
+    return true;
 }
 
 static const char *post_get(void *ctx, const char *name, size_t idx)
@@ -417,44 +420,39 @@ static void handle_page_post(struct http_request *req, struct http_response *res
     size_t nupload_errors = pos.ask_more ? 0 : keep_uploads(&v, pg, pos.instance, upload_errors);
     engine_calculate(&v.en);
 
+    /* Where the respondent goes next; the draft is written once, with the page to come back to. */
+    const char *location;
+    int saved_page = pos.page;
     if (strcmp(go, "back") == 0) {
         bool found;
         struct form_pos prev = form_pages_prev(&v.en, &v.cf->pages, pos, &found);
-        save(&v, res, pos.page);
-        if (res->status >= 400) return;
-        http_redirect(res, 303, found ? pos_url(&v, prev) : arena_printf(req->arena, "/s/%s", v.sub.form_id));
-        return;
-    }
-    if (strcmp(go, "save") == 0) {
-        save(&v, res, pos.page);
-        if (res->status >= 400) return;
-        http_redirect(res, 303, arena_printf(req->arena, "%s/saved", v.base));
-        return;
-    }
-    /* Next: the page's answers must be acceptable first; the input is kept either way. */
-    struct render_error *errors = arena_alloc(req->arena, (pg->n + 1) * sizeof *errors);
-    size_t nerrors = 0;
-    if (!pos.ask_more) {
-        for (size_t i = 0; i < pg->n; i++) {
+        location = found ? pos_url(&v, prev) : arena_printf(req->arena, "/s/%s", v.sub.form_id);
+    } else if (strcmp(go, "save") == 0) {
+        location = arena_printf(req->arena, "%s/saved", v.base);
+    } else {
+        /* Next: the page's answers must be acceptable first; the input is kept either way. */
+        struct render_error *errors = arena_alloc(req->arena, (pg->n + 1) * sizeof *errors);
+        size_t nerrors = 0;
+        for (size_t i = 0; !pos.ask_more && i < pg->n; i++) {
             const char *m = NULL;
             for (size_t k = 0; k < nupload_errors; k++)
                 if (upload_errors[k].field == pg->fields[i]) m = upload_errors[k].message;
             if (!m) m = engine_check(&v.en, pg->fields[i], pos.instance);
             if (m) errors[nerrors++] = (struct render_error){pg->fields[i], m};
         }
+        if (nerrors) {
+            if (!save(&v, res, pos.page)) return;
+            res->status = 422;
+            show_page(&v, res, pos, errors, nerrors);
+            return;
+        }
+        const char *add = http_form(req, "add");
+        struct form_pos next = form_pages_next(&v.en, &v.cf->pages, pos, add && strcmp(add, "yes") == 0);
+        location = pos_url(&v, next);
+        saved_page = next.page;
     }
-    save(&v, res, pos.page);
-    if (res->status >= 400) return;
-    if (nerrors) {
-        res->status = 422;
-        show_page(&v, res, pos, errors, nerrors);
-        return;
-    }
-    const char *add = http_form(req, "add");
-    struct form_pos next = form_pages_next(&v.en, &v.cf->pages, pos, add && strcmp(add, "yes") == 0);
-    save(&v, res, next.page); /* repeat counts may have changed */
-    if (res->status >= 400) return;
-    http_redirect(res, 303, pos_url(&v, next));
+    if (!save(&v, res, saved_page)) return;
+    http_redirect(res, 303, location);
 }
 
 /* --- start, resume, review, submit ------------------------------------------------------------- */
@@ -539,8 +537,7 @@ static void handle_start(struct http_request *req, struct http_response *res)
     engine_apply_defaults(&v.en);
     engine_calculate(&v.en);
     struct form_pos first = form_pages_first(&v.en, &cf->pages);
-    save(&v, res, first.page);
-    if (res->status >= 400) return;
+    if (!save(&v, res, first.page)) return;
     http_redirect(res, 303, pos_url(&v, first));
 }
 
