@@ -154,25 +154,18 @@ static struct form_pos settle(struct engine *en, const struct form_pages *p, str
         const struct form_page *pg = &p->pages[pos.page];
         if (pos.ask_more) return pos;
         if (pg->repeat && pos.instance == 0) {
-            /* Entering a repeat block. */
+            /* Entering a repeat block: skipped when it does not apply or has no instance to show;
+             * a repeat the respondent fills as they go starts with one instance. */
             int count = instances(en, pg->repeat);
-            if (pg->repeat->repeat_count && count == 0) {
+            if (!engine_relevant(en, pg->repeat, 0) || (pg->repeat->repeat_count && count == 0)) {
                 pos.page = block_after(p, pos.page);
                 continue;
             }
-            if (!pg->repeat->repeat_count && count == 0) {
-                answers_set_repeat_count(en->ans, pg->repeat->name, 1);
-            }
-            if (!engine_relevant(en, pg->repeat, 0)) {
-                pos.page = block_after(p, pos.page);
-                continue;
-            }
+            if (count == 0) answers_set_repeat_count(en->ans, pg->repeat->name, 1);
             pos.instance = 1;
         }
         if (form_page_applies(en, pg, pos.instance)) return pos;
-        pos = form_pages_next(en, p, pos, false);
-        if ((size_t)pos.page >= p->n) return pos;
-        if (form_page_applies(en, &p->pages[pos.page], pos.instance) || pos.ask_more) return pos;
+        return form_pages_next(en, p, pos, false); /* returns a position that applies */
     }
     return (struct form_pos){(int)p->n, 0, false};
 }
