@@ -5,6 +5,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool answers_next_value(const char **cursor, const char **value, size_t *len)
+{
+    const char *p = *cursor ? *cursor : "";
+    while (*p == ' ') p++;
+    if (!*p) {
+        *cursor = p;
+        return false;
+    }
+    const char *end = strchr(p, ' ');
+    *value = p;
+    *len = end ? (size_t)(end - p) : strlen(p);
+    *cursor = p + *len;
+    return true;
+}
+
+bool answers_has_value(const char *list, const char *value, size_t n)
+{
+    const char *v;
+    size_t len;
+    while (answers_next_value(&list, &v, &len))
+        if (len == n && memcmp(v, value, n) == 0) return true;
+    return false;
+}
+
 struct answers *answers_new(struct arena *a)
 {
     struct answers *s = arena_calloc(a, 1, sizeof *s);

@@ -29,6 +29,14 @@ struct answers {
     size_t nrepeats, repeats_cap;
 };
 
+/* The values of a select_multiple or rank answer ("devices training"), one after another:
+ *     const char *cur = answer, *v; size_t n;
+ *     while (answers_next_value(&cur, &v, &n)) ... v[0..n) is one value, not NUL-terminated
+ * Extra spaces are skipped; an empty answer has no values. */
+bool answers_next_value(const char **cursor, const char **value, size_t *len);
+/* True when the space-separated list holds the value (n bytes). */
+bool answers_has_value(const char *list, const char *value, size_t n);
+
 struct answers *answers_new(struct arena *a);
 /* The answer, or NULL when there is none (an empty answer returns ""). */
 const char *answers_get(const struct answers *s, const char *name, int instance);

@@ -385,23 +385,15 @@ static const char *check_type(struct engine *en, const struct form_field *fd, in
         const struct form_choice **ch;
         size_t n = engine_choices(en, fd, instance, &ch);
         size_t count = 0;
-        for (const char *p = v; *p;) {
-            while (*p == ' ') p++;
-            if (!*p) break;
-            const char *end = strchr(p, ' ');
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            bool other = fd->or_other && len == 5 && memcmp(p, "other", 5) == 0;
-            if (!offered(ch, n, p, len) && !other) return msg(en, N_("Choose among the options shown."));
-            /* the same value twice */
-            for (const char *q = v; q < p;) {
-                while (*q == ' ') q++;
-                const char *qe = strchr(q, ' ');
-                size_t ql = qe ? (size_t)(qe - q) : strlen(q);
-                if (q < p && ql == len && memcmp(q, p, len) == 0) return msg(en, N_("Choose each option at most once."));
-                q += ql;
-            }
+        const char *cur = v, *one;
+        size_t len;
+        while (answers_next_value(&cur, &one, &len)) {
+            bool other = fd->or_other && len == 5 && memcmp(one, "other", 5) == 0;
+            if (!offered(ch, n, one, len) && !other) return msg(en, N_("Choose among the options shown."));
+            /* the same value twice: is it among the values before this one? */
+            if (answers_has_value(arena_strndup(en->a, v, (size_t)(one - v)), one, len))
+                return msg(en, N_("Choose each option at most once."));
             count++;
-            p += len;
         }
         if (fd->type == FT_RANK && count != n) return msg(en, N_("Put every option in order."));
         return NULL;

@@ -25,18 +25,15 @@ void render_answer(struct strbuf *b, struct engine *en, const struct form_field 
     }
     /* Choice values become their labels, in the respondent's language. */
     bool first = true;
-    for (const char *p = v; *p;) {
-        while (*p == ' ') p++;
-        if (!*p) break;
-        const char *end = strchr(p, ' ');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
+    const char *cur = v, *p;
+    size_t len;
+    while (answers_next_value(&cur, &p, &len)) {
         char *one = arena_strndup(en->a, p, len);
         const struct form_choice *ch = form_choice_by_value(fd->list, one);
         if (!first) html_lit(b, ", ");
         if (!ch && fd->or_other && strcmp(one, "other") == 0) html_text(b, T_(en, N_("Other")));
         else html_text(b, ch ? form_text(en->form, ch->label, en->lang) : one);
         first = false;
-        p += len;
     }
 }
 
@@ -146,15 +143,7 @@ static void describedby(struct strbuf *b, const struct engine *en, const struct 
 
 static bool has_value(const char *list, const char *value)
 {
-    size_t n = strlen(value);
-    for (const char *p = list ? list : ""; *p;) {
-        while (*p == ' ') p++;
-        const char *end = strchr(p, ' ');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && len && memcmp(p, value, n) == 0) return true;
-        p += len;
-    }
-    return false;
+    return *value && answers_has_value(list, value, strlen(value));
 }
 
 static void text_input(struct strbuf *b, struct engine *en, const struct form_field *fd, const char *id,
@@ -258,14 +247,10 @@ static void select_menu(struct strbuf *b, struct engine *en, const struct form_f
 /* The k-th (0-based) value of a space-separated list, or "". */
 static const char *nth_value(struct arena *a, const char *list, size_t k)
 {
-    const char *p = list ? list : "";
-    for (size_t i = 0; *p; i++) {
-        while (*p == ' ') p++;
-        const char *end = strchr(p, ' ');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (i == k) return arena_strndup(a, p, len);
-        p += len;
-    }
+    const char *v;
+    size_t len;
+    for (size_t i = 0; answers_next_value(&list, &v, &len); i++)
+        if (i == k) return arena_strndup(a, v, len);
     return "";
 }
 
