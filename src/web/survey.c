@@ -457,20 +457,25 @@ static void handle_page_post(struct http_request *req, struct http_response *res
 
 /* --- start, resume, review, submit ------------------------------------------------------------- */
 
+/* The latest version of the form named in the address, parsed; NULL with an error page in res. */
+static struct cached_form *latest_form(struct http_request *req, struct http_response *res,
+                                       const char **version_id)
+{
+    struct survey_form sf;
+    int rc = survey_latest(req, http_route(req, "form_id"), &sf);
+    if (rc < 0) {
+        page_error(req, res, rc == ERR_NOT_FOUND ? 404 : rc == ERR_INTERNAL ? 500 : 503, NULL);
+        return NULL;
+    }
+    *version_id = sf.version_id;
+    return sf.slot;
+}
+
 static void handle_intro(struct http_request *req, struct http_response *res)
 {
-    struct err e;
-    err_clear(&e);
-    struct form_version_info info;
-    if (form_store_latest(web_state(req)->store, req->arena, http_route(req, "form_id"), &info, &e) < 0) {
-        page_error(req, res, e.code == ERR_NOT_FOUND ? 404 : 503, NULL);
-        return;
-    }
-    struct cached_form *cf = form_for_version(req, info.id);
-    if (!cf) {
-        page_error(req, res, 500, NULL);
-        return;
-    }
+    const char *version_id, *form_id = http_route(req, "form_id");
+    struct cached_form *cf = latest_form(req, res, &version_id);
+    if (!cf) return;
     struct visit v = {.req = req, .cf = cf};
     const char *asked = http_query(req, "lang");
     if (!asked) asked = http_cookie(req, "lang");
@@ -487,7 +492,7 @@ static void handle_intro(struct http_request *req, struct http_response *res)
     html_lit(b, "</h1><p>");
     html_text(b, i18n_get(ui, "Your answers are saved as you go. You can stop at any time and come back with a resume code."));
     html_lit(b, "</p><form method=\"post\" action=\"");
-    html_url(b, arena_printf(req->arena, "/s/%s/start", info.form_id));
+    html_url(b, arena_printf(req->arena, "/s/%s/start", form_id));
     html_lit(b, "\"><input type=\"hidden\" name=\"lang\" value=\"");
     html_attr(b, v.sub.lang);
     html_lit(b, "\"><button type=\"submit\">");
@@ -495,7 +500,7 @@ static void handle_intro(struct http_request *req, struct http_response *res)
     html_lit(b, "</button></form><h2>");
     html_text(b, i18n_get(ui, "Continue where you left off"));
     html_lit(b, "</h2><form method=\"post\" action=\"");
-    html_url(b, arena_printf(req->arena, "/s/%s/resume", info.form_id));
+    html_url(b, arena_printf(req->arena, "/s/%s/resume", form_id));
     html_lit(b, "\"><div class=\"field\"><label for=\"code\">");
     html_text(b, i18n_get(ui, "Resume code"));
     html_lit(b, "</label><p class=\"hint\" id=\"code-hint\">");
@@ -509,22 +514,14 @@ static void handle_intro(struct http_request *req, struct http_response *res)
 
 static void handle_start(struct http_request *req, struct http_response *res)
 {
+    const char *version_id, *form_id = http_route(req, "form_id");
+    struct cached_form *cf = latest_form(req, res, &version_id);
+    if (!cf) return;
     struct err e;
     err_clear(&e);
-    struct form_version_info info;
-    const char *form_id = http_route(req, "form_id");
-    if (form_store_latest(web_state(req)->store, req->arena, form_id, &info, &e) < 0) {
-        page_error(req, res, e.code == ERR_NOT_FOUND ? 404 : 503, NULL);
-        return;
-    }
-    struct cached_form *cf = form_for_version(req, info.id);
-    if (!cf) {
-        page_error(req, res, 500, NULL);
-        return;
-    }
     const char *lang = cf->form->languages[form_lang(cf->form, http_form(req, "lang"))].code;
     struct submission sub;
-    if (submission_create_draft(web_state(req)->store, req->arena, form_id, info.id, lang, &sub, &e) < 0) {
+    if (submission_create_draft(web_state(req)->store, req->arena, form_id, version_id, lang, &sub, &e) < 0) {
         log_error("new draft for %s: %s", form_id, e.msg);
         page_error(req, res, 503, NULL);
         return;
