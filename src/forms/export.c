@@ -94,20 +94,6 @@ static size_t utf16_prefix(const char *s, size_t max)
     return i;
 }
 
-/* True when the space-separated list holds token. */
-static bool has_token(const char *list, const char *token)
-{
-    size_t tl = strlen(token);
-    for (const char *p = list; *p;) {
-        while (*p == ' ') p++;
-        const char *end = p;
-        while (*end && *end != ' ') end++;
-        if ((size_t)(end - p) == tl && memcmp(p, token, tl) == 0) return true;
-        p = end;
-    }
-    return false;
-}
-
 const char *export_languages_text(struct arena *a, const struct form *f)
 {
     struct strbuf sb;
@@ -398,15 +384,11 @@ static const char *field_text(const struct export_plan *p, struct arena *a, cons
     if (fd->type != FT_SELECT_MULTIPLE && fd->type != FT_RANK) return v;
     struct strbuf sb;
     strbuf_init(&sb, a, 64);
-    for (const char *q = v; *q;) {
-        while (*q == ' ') q++;
-        const char *end = q;
-        while (*end && *end != ' ') end++;
-        if (end > q) {
-            if (sb.len) strbuf_puts(&sb, "; ");
-            strbuf_puts(&sb, choice_label(p, fd, arena_strndup(a, q, (size_t)(end - q))));
-        }
-        q = end;
+    const char *cur = v, *one;
+    size_t len;
+    while (answers_next_value(&cur, &one, &len)) {
+        if (sb.len) strbuf_puts(&sb, "; ");
+        strbuf_puts(&sb, choice_label(p, fd, arena_strndup(a, one, len)));
     }
     return sb.data;
 }
@@ -428,7 +410,7 @@ static void fill_cells(const struct export_plan *p, struct arena *a, const struc
         case EXPORT_COL_FIELD: v = field_text(p, a, col->field, vals[p->slot_of[col->field->index]]); break;
         case EXPORT_COL_CHOICE: {
             const char *sel = vals[p->slot_of[col->field->index]];
-            v = !sel || !*sel ? "" : has_token(sel, col->choice) ? "1" : "0";
+            v = !sel || !*sel ? "" : answers_has_value(sel, col->choice, strlen(col->choice)) ? "1" : "0";
             break;
         }
         }
@@ -437,7 +419,7 @@ static void fill_cells(const struct export_plan *p, struct arena *a, const struc
 }
 
 /* Lays out one answer set and hands each of its rows, table by table, to emit. Tables for which
- * wanted[t] is false are skipped. */
+ * wanted[t] is false are skipped; wanted NULL: every table. */
 typedef int (*emit_fn)(void *ctx, size_t t, const struct cell *cells, struct err *e);
 
 static int table_rows(struct export_plan *p, struct arena *a, const struct row *r, const bool *wanted,
@@ -446,7 +428,7 @@ static int table_rows(struct export_plan *p, struct arena *a, const struct row *
     struct layout l;
     lay_out(p, a, r, &l);
     for (size_t t = 0; t < p->ntables; t++) {
-        if (!wanted[t]) continue;
+        if (wanted && !wanted[t]) continue;
         struct export_table *tb = &p->tables[t];
         struct cell *cells = arena_alloc(a, (tb->ncolumns ? tb->ncolumns : 1) * sizeof *cells);
         for (int k = 0; k < l.counts[t]; k++) {
@@ -584,9 +566,7 @@ static int xlsx_row(void *ctx, const struct row *r, struct arena *a, struct err 
 {
     struct xlsx *x = ctx;
     x->a = a;
-    bool *wanted = arena_alloc(a, x->p->ntables * sizeof *wanted);
-    for (size_t t = 0; t < x->p->ntables; t++) wanted[t] = true;
-    return table_rows(x->p, a, r, wanted, xlsx_emit, x, e);
+    return table_rows(x->p, a, r, NULL, xlsx_emit, x, e);
 }
 
 static int xlsx_sheets(lxw_workbook *wb, struct export_plan *p, struct xlsx *x, struct arena *a, struct err *e)

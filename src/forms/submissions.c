@@ -130,7 +130,7 @@ int submission_create_draft(struct store *st, struct arena *a, const char *form_
     return rc;
 }
 
-/* ans as stored: JSON in a (the arena the caller's struct submission points into) or on the heap. */
+/* ans as stored: JSON in a (the arena the caller's struct submission points into). */
 static char *to_json(struct arena *a, const struct form *f, const struct answers *ans)
 {
     struct strbuf sb;

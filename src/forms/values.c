@@ -89,24 +89,17 @@ static int put_list(struct store_stmt *s, int64_t seq, int64_t key, const struct
                     struct err *e)
 {
     double position = 0;
-    for (const char *p = v; *p;) {
-        while (*p == ' ') p++;
-        if (!*p) break;
-        const char *end = strchr(p, ' ');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
+    const char *cur = v, *one;
+    size_t len;
+    while (answers_next_value(&cur, &one, &len)) {
         bool seen = false; /* the engine refuses repeats, but a row twice would count twice */
-        for (const char *q = v; q < p && !seen;) {
-            while (*q == ' ') q++;
-            const char *qe = strchr(q, ' ');
-            size_t ql = qe ? (size_t)(qe - q) : strlen(q);
-            seen = q < p && ql == len && memcmp(q, p, len) == 0;
-            q += ql;
-        }
+        const char *q = v, *w;
+        size_t wl;
+        while (!seen && answers_next_value(&q, &w, &wl) && w < one) seen = wl == len && memcmp(w, one, len) == 0;
         if (!seen) {
             position++;
-            if (put(s, seq, key, p, len, fd->type == FT_RANK ? &position : NULL, e) < 0) return -1;
+            if (put(s, seq, key, one, len, fd->type == FT_RANK ? &position : NULL, e) < 0) return -1;
         }
-        p += len;
     }
     return 0;
 }

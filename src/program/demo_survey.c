@@ -262,12 +262,13 @@ int demo_survey_load(struct store *st, struct arena *a, int *added, struct err *
     struct gen g = {.rng = {0x5EED2026ull}};
     /* Answers arrive over the campaign, 12 January to 27 March 2026, in working hours. */
     const int64_t campaign_start = 1768204800000; /* 2026-01-12T08:00:00Z */
+    double w[COUNTRY_COUNT];
+    for (int k = 0; k < COUNTRY_COUNT; k++) w[k] = countries[k].weight;
     if (store_begin(st, e) < 0) return -1;
+    struct arena row;
+    arena_init(&row, 32 * 1024);
     for (int i = 0; i < DEMO_SURVEY_RESPONSES; i++) {
-        struct arena row;
-        arena_init(&row, 32 * 1024);
-        double w[COUNTRY_COUNT];
-        for (int k = 0; k < COUNTRY_COUNT; k++) w[k] = countries[k].weight;
+        arena_reset(&row);
         g.n = i + 1;
         /* Every country appears at least once, then by weight. */
         g.country = i < COUNTRY_COUNT ? i : (int)rng_weighted(&g.rng, w, COUNTRY_COUNT);
@@ -278,21 +279,18 @@ int demo_survey_load(struct store *st, struct arena *a, int *added, struct err *
                        (int64_t)rng_range(&g.rng, 0, 9 * 3600) * 1000;
         struct answers *ans = answer_set(&g, f, &row, when);
         if (ans) {
-            struct strbuf json;
-            strbuf_init(&json, &row, 2048);
-            answers_to_json(f, ans, &json);
             char stamp[32];
             time_format_iso(when, stamp, sizeof stamp);
             const char *lang = f->languages[rng_next(&g.rng) % f->nlang].code;
-            if (submission_insert_in(st, &row, f, info.id, lang, ans, json.data, true, stamp, NULL, e) < 0) {
+            if (submission_insert_in(st, &row, f, info.id, lang, ans, NULL, true, stamp, NULL, e) < 0) {
                 arena_free(&row);
                 store_rollback(st);
                 return -1;
             }
             (*added)++;
         }
-        arena_free(&row);
     }
+    arena_free(&row);
     if (store_commit(st, e) < 0) {
         store_rollback(st);
         return -1;

@@ -158,7 +158,7 @@ static void chart(struct view *v, const struct summary_choices *sc)
         html_lit(b, "<rect x=\"0\" y=\"");
         html_int(b, y + 20);
         html_lit(b, "\" width=\"");
-        html_text(b, pct);
+        html_attr(b, pct);
         html_lit(b, "\" height=\"14\"/>");
     }
     html_lit(b, "</svg>");
