@@ -70,7 +70,7 @@ static int po_string(struct po_parser *pp, struct strbuf *sb)
     }
     if (*s != '"') return err_set(pp->e, ERR_INVALID, "%s, line %d: unterminated string", pp->name, pp->line);
     s++;
-    while (*s == ' ' || *s == '\t' || *s == '\r') s++;
+    skip_blank(&s);
     if (*s && *s != '\n')
         return err_set(pp->e, ERR_INVALID, "%s, line %d: unexpected text after a string", pp->name, pp->line);
     pp->p = s;

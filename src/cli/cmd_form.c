@@ -1,4 +1,4 @@
-/* edubridge form validate|import|list: XLSForms from the command line. */
+/* edubridge form validate|import|list|convert: XLSForms from the command line. */
 #include "cli/cli.h"
 
 #include "base/arena.h"
@@ -33,12 +33,12 @@ static const char help[] =
     "            cell, for people who edit forms in a spreadsheet program\n\n"
     "  --db PATH   the SQLite database file (default: $EDUBRIDGE_DB, else edubridge.db)\n";
 
-static int count_fields(const struct form *f, size_t *questions)
+static size_t count_questions(const struct form *f)
 {
-    *questions = 0;
+    size_t questions = 0;
     for (size_t i = 0; i < f->nfields; i++)
-        if (form_type_is_input(f->fields[i].type)) (*questions)++;
-    return 0;
+        if (form_type_is_input(f->fields[i].type)) questions++;
+    return questions;
 }
 
 static void print_problems(const struct form_problems *p, FILE *out)
@@ -65,8 +65,7 @@ static int validate(const char *path)
         arena_free(&a);
         return 1;
     }
-    size_t questions;
-    count_fields(f, &questions);
+    size_t questions = count_questions(f);
     size_t warnings = problems.count - problems.errors;
     printf("%s: form '%s' version '%s' is valid: %zu questions, %zu language%s, %zu choice list%s, "
            "%zu warning%s\n", path, f->form_id, f->version && *f->version ? f->version : "(none)",
@@ -85,9 +84,10 @@ static char *read_whole_file(const char *path, size_t *len, char *why, size_t wh
     }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
+    if (!buf) abort();
     for (;;) {
         if (n == cap) {
-            if (cap > ((size_t)64 << 20)) {
+            if (cap >= ((size_t)64 << 20)) {
                 snprintf(why, whylen, "%s is larger than 64 MiB: not a form", path);
                 free(buf);
                 fclose(fp);
@@ -95,6 +95,7 @@ static char *read_whole_file(const char *path, size_t *len, char *why, size_t wh
             }
             cap *= 2;
             buf = realloc(buf, cap);
+            if (!buf) abort();
         }
         size_t got = fread(buf + n, 1, cap - n, fp);
         n += got;
@@ -240,7 +241,7 @@ int cmd_form(int argc, char **argv)
         }
     }
     int rest = argc - optind;
-    if (rest < 1) return cli_usage_error("form", "say what to do: validate, import or list");
+    if (rest < 1) return cli_usage_error("form", "say what to do: validate, import, list or convert");
     const char *verb = argv[optind];
     if (strcmp(verb, "list") == 0) {
         if (rest != 1) return cli_usage_error("form", "list takes no file");
@@ -252,7 +253,7 @@ int cmd_form(int argc, char **argv)
         return convert(argv[optind + 1], argv[optind + 2]);
     }
     if (strcmp(verb, "validate") != 0 && strcmp(verb, "import") != 0)
-        return cli_usage_error("form", "unknown action '%s' (validate, import or list)", verb);
+        return cli_usage_error("form", "unknown action '%s' (validate, import, list or convert)", verb);
     if (rest != 2) return cli_usage_error("form", "%s needs exactly one FILE", verb);
     return strcmp(verb, "validate") == 0 ? validate(argv[optind + 1]) : import(argv[optind + 1], db);
 }

@@ -13,7 +13,7 @@ static const struct cli_command commands[] = {
     {"serve", "serve the web application", cmd_serve},
     {"init", "create or migrate a database", cmd_init},
     {"demo", "load the deterministic demo programme into a database", cmd_demo},
-    {"form", "check, import and list XLSForms: edubridge form validate|import|list", cmd_form},
+    {"form", "check, import, list and convert XLSForms: edubridge form validate|import|list|convert", cmd_form},
     {"export", "export a form's submissions as CSV, XLSX or JSON", cmd_export},
     {"version", "print the version", cmd_version},
     {"help", "list the commands, or explain one: edubridge help COMMAND", cmd_help},

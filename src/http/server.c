@@ -388,7 +388,10 @@ void http_call_soon(struct http_request *req, void (*fn)(void *arg), void *arg)
     s->fn = fn;
     s->arg = arg;
     struct timeval zero = {0, 0};
-    event_base_once(w->base, -1, EV_TIMEOUT, run_soon, s, &zero);
+    if (event_base_once(w->base, -1, EV_TIMEOUT, run_soon, s, &zero) < 0) {
+        free(s); /* cannot wait: run it now rather than leave the deferred requests unanswered */
+        fn(arg);
+    }
 }
 
 /* --- listening, workers, stopping ------------------------------------------------------------ */

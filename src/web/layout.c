@@ -27,21 +27,22 @@ static void language_links(struct http_request *req, struct strbuf *b)
     html_lit(b, "<nav class=\"langs\" aria-label=\"");
     html_attr(b, T(req, "Language"));
     html_lit(b, "\"><ul>");
+    /* The page's own query stays (a summary's question, say); only lang changes. Encoded once,
+     * the same for every language. */
+    struct strbuf keep;
+    strbuf_init(&keep, req->arena, 64);
+    for (size_t q = 0; q < req->query.count; q++) {
+        if (strcmp(req->query.items[q].name, "lang") == 0) continue;
+        str_url_encode(&keep, req->query.items[q].name);
+        strbuf_putc(&keep, '=');
+        str_url_encode(&keep, req->query.items[q].value);
+        strbuf_putc(&keep, '&');
+    }
     for (const struct i18n_lang *const *l = i18n_languages(); *l; l++) {
         /* A query-only link keeps the reader on this page; writing the path out would let a
          * request for "//elsewhere" turn the links into links to another site. */
         html_lit(b, "<li><a href=\"?");
-        /* The page's own query stays (a summary's question, say); only lang changes. */
-        for (size_t q = 0; q < req->query.count; q++) {
-            if (strcmp(req->query.items[q].name, "lang") == 0) continue;
-            struct strbuf enc;
-            strbuf_init(&enc, req->arena, 64);
-            str_url_encode(&enc, req->query.items[q].name);
-            strbuf_putc(&enc, '=');
-            str_url_encode(&enc, req->query.items[q].value);
-            html_attr(b, enc.data);
-            html_lit(b, "&amp;");
-        }
+        html_attr(b, keep.data);
         html_lit(b, "lang=");
         html_attr(b, (*l)->code);
         html_lit(b, "\" hreflang=\"");
