@@ -33,6 +33,7 @@
 # database too); the server is always stopped, also on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BIN=${EDUBRIDGE_BIN:-./build/edubridge}
 SECONDS_EACH=${BENCH_SECONDS:-5}
@@ -57,14 +58,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/edubridge-forms.XXXXXX")
 eb_pid=""
 wrk_pid=""
 perf_pid=""
-stop() { # pid: TERM, then KILL if it has not gone after 5 s
-  local pid=$1 i
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   stop "$perf_pid"
   stop "$wrk_pid"
@@ -117,16 +110,6 @@ read -r size_intro < <(curl -s -o /dev/null -w '%{size_download}\n' "$base/s/$FO
 read -r size_page < <(curl -s -o /dev/null -w '%{size_download}\n' "$page_url")
 read -r size_page_gz < <(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{size_download}\n' "$page_url")
 
-# --- helpers (as bench/http.sh) -----------------------------------------------------------------
-in_background() { # a signal to the script stops wrk at once (bash defers traps for a foreground job)
-  "$@" &
-  wrk_pid=$!
-  wait "$wrk_pid"
-  wrk_pid=""
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", 100 * a / b; else print "?" }'; }
 us_per() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }'; }
 wrk_rps() { awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$1"; }
 wrk_lat() { awk '$1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2} END {print p50, p99}' "$1"; }

@@ -21,6 +21,7 @@
 # Everything lives in a temp dir that is removed at the end; the servers are always stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BIN=${EDUBRIDGE_BIN:-./build/edubridge}
 SECONDS_EACH=${BENCH_SECONDS:-5}
@@ -40,14 +41,6 @@ eb_pid=""   # edubridge, access log off
 ebl_pid=""  # edubridge, access log on
 ng_pid=""   # nginx master
 wrk_pid=""
-stop() { # pid: TERM, then KILL if it has not gone after 5 s
-  local pid=$1 i
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   stop "$wrk_pid"
   stop "$eb_pid"
@@ -90,25 +83,6 @@ start_edubridge() {
   wait_http "http://127.0.0.1:$started_port/healthz"
 }
 
-# wrk runs as a background job that the script waits for: a signal to the script then stops the
-# run at once (bash defers traps while a foreground command runs).
-in_background() {
-  "$@" &
-  wrk_pid=$!
-  wait "$wrk_pid"
-  wrk_pid=""
-}
-
-# CPU time (user + system, all threads) in clock ticks of a process and its child processes:
-# nginx's workers are children of its master.
-cpu_ticks() {
-  local p sum=0
-  for p in "$1" $(pgrep -P "$1" || true); do
-    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-  done
-  echo "$sum"
-}
-
 # One run: name, URL, server pid, round. A warm-up, then the measured run; records requests/s and
 # the server's CPU microseconds per request, and keeps wrk's report.
 declare -A rps cpu
@@ -130,8 +104,6 @@ measure() {
   cpu[$name,$r]=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", 100 * a / b; else print "?" }'; }
 hwm_mib() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
 series() { # kind (rps or cpu), name: the values of every round

@@ -21,6 +21,7 @@
 # every question at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BIN=${EDUBRIDGE_BIN:-./build/edubridge}
 COUNT=${BENCH_COUNT:-1000000}
@@ -105,7 +106,6 @@ done
 [ -n "$port" ] || { echo "bench: edubridge did not start" >&2; exit 1; }
 base="http://127.0.0.1:$port/forms/$FORM_ID/summary"
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo
 echo "Over HTTP (curl, one request at a time; the first request of each, unmeasured, warms the worker):"

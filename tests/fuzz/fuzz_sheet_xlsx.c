@@ -5,36 +5,12 @@
  * NUL bytes (which XML cannot contain) into worksheet, shared strings, workbook, workbook rels and a
  * second worksheet; a zip is built from them with stored entries, and missing parts get defaults.
  * Mutating raw zips mostly yields CRC errors, so the second mode is what reaches the XML readers. */
-#include "base/arena.h"
-#include "base/err.h"
-#include "base/str.h"
-#include "forms/sheet.h"
+#include "fuzz_sheet.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zip.h>
-
-static void check(int rc, const struct sheet_book *b, const struct err *e)
-{
-    if (rc) {
-        if (rc >= 0 || e->code != rc || !e->msg[0] || b->sheets || b->count) abort();
-        return;
-    }
-    for (size_t i = 0; i < b->count; i++) {
-        const struct sheet *s = &b->sheets[i];
-        if (!s->name[0] || !str_utf8_valid(s->name, strlen(s->name))) abort();
-        if (sheet_find(b, s->name) != s || s->nrows > SHEET_MAX_ROWS) abort();
-        for (size_t r = 0; r < s->nrows; r++) {
-            const struct sheet_row *row = &s->rows[r];
-            /* xlsx rows keep the file's order, which need not ascend. */
-            if (row->number < 1 || row->number > 1048576) abort();
-            if (!row->ncells || row->ncells > SHEET_MAX_COLUMNS || !row->cells[row->ncells - 1][0]) abort();
-            for (size_t c = 0; c < row->ncells; c++)
-                if (!str_utf8_valid(row->cells[c], strlen(row->cells[c]))) abort();
-        }
-    }
-}
 
 static const char *const names[] = {
     "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/workbook.xml",
@@ -112,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct err e;
     err_clear(&e);
     int rc = sheet_read_memory(&a, "xlsx", zip ? zip : data, zip_len, &b, &e);
-    check(rc, &b, &e);
+    fuzz_sheet_check(rc, &b, &e, false);
     arena_free(&a);
     free(zip);
     return 0;

@@ -25,6 +25,7 @@
 #include "forms/submissions.h"
 #include "forms/xlsform.h"
 #include "program/schema.h"
+#include "testdb.h"
 
 static const char form_v1[] =
     "| survey |\n"
@@ -79,50 +80,18 @@ static const char form_v2[] =
 
 /* --- fixture ------------------------------------------------------------------------------------- */
 
-struct fx {
-    struct arena a;
-    char db[64];
-    struct store *st;
-    struct form *f;
-    struct form_version_info v;
-    const char *ids[8];   /* the submissions inserted, in order */
-    size_t nids;
-    struct err e;
-};
+/* testdb.h: a temporary database with the schema and the form (version 1) imported; x->ids are the
+ * submissions inserted with testdb_submit, in order. */
 
-static void remove_db(const char *path)
+static void import_form(struct testdb *x, const char *md)
 {
-    char p[96];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
-/* Stores the form version (markdown) and parses it with xlsform_read_memory. */
-static void import_form(struct fx *x, const char *md)
-{
-    struct form_problems ps = {0};
-    x->f = NULL;
-    assert_int_equal(xlsform_read_memory(&x->a, "md", md, strlen(md), NULL, &x->f, &ps), 0);
-    assert_non_null(x->f);
-    ps = (struct form_problems){0};
-    if (form_store_import(x->st, &x->a, "md", md, strlen(md), "export-test.md", false, &x->v, &ps, &x->e) < 0)
-        fail_msg("import: %s", x->e.msg);
+    testdb_import(x, md, "export-test.md");
 }
 
 static int setup(void **state)
 {
-    struct fx *x = calloc(1, sizeof *x);
-    arena_init(&x->a, 0);
-    err_clear(&x->e);
-    snprintf(x->db, sizeof x->db, "/tmp/edubridge-export-test-XXXXXX");
-    int fd = mkstemp(x->db);
-    assert_true(fd >= 0);
-    close(fd);
-    x->st = schema_open(x->db, true, NULL, &x->e);
-    if (!x->st) fail_msg("schema_open: %s", x->e.msg);
+    struct testdb *x = calloc(1, sizeof *x);
+    testdb_open(x, "export-test");
     import_form(x, form_v1);
     *state = x;
     return 0;
@@ -130,34 +99,21 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fx *x = *state;
-    store_close(x->st);
-    remove_db(x->db);
-    arena_free(&x->a);
+    struct testdb *x = *state;
+    testdb_close(x);
     free(x);
     return 0;
 }
 
-static const char *submit(struct fx *x, const char *lang, const char *when, const char *json)
-{
-    struct answers *ans = answers_from_json(&x->a, x->f, json, strlen(json), true, &x->e);
-    if (!ans) fail_msg("answers: %s", x->e.msg);
-    struct submission sub;
-    if (submission_insert(x->st, &x->a, x->f, x->v.id, lang, ans, false, when, &sub, &x->e) < 0)
-        fail_msg("insert: %s", x->e.msg);
-    x->ids[x->nids++] = sub.id;
-    return sub.id;
-}
-
 /* Two answer sets that exercise quoting, the guard, numbers, select_multiple and a repeat. */
-static void submit_two(struct fx *x)
+static void submit_two(struct testdb *x)
 {
-    submit(x, "en", "2026-01-01T10:00:00.000Z",
-           "{\"school_name\": \"Zoë's \\\"Best\\\", School\\nLine 2\", \"learners\": \"120\", \"online\": \"yes\","
-           " \"needs\": [\"devices\", \"power\"], \"share\": \"-0.5\","
-           " \"teacher\": [{\"teacher_name\": \"=1+1\", \"subjects\": \"maths\"}, {\"teacher_name\": \"Ana\"}]}");
-    submit(x, "fr", "2026-01-02T10:00:00.000Z",
-           "{\"school_name\": \"@home\", \"learners\": \"-3\", \"online\": \"no\", \"teacher\": []}");
+    testdb_submit(x, "en", "2026-01-01T10:00:00.000Z",
+                  "{\"school_name\": \"Zoë's \\\"Best\\\", School\\nLine 2\", \"learners\": \"120\", \"online\": \"yes\","
+                  " \"needs\": [\"devices\", \"power\"], \"share\": \"-0.5\","
+                  " \"teacher\": [{\"teacher_name\": \"=1+1\", \"subjects\": \"maths\"}, {\"teacher_name\": \"Ana\"}]}");
+    testdb_submit(x, "fr", "2026-01-02T10:00:00.000Z",
+                  "{\"school_name\": \"@home\", \"learners\": \"-3\", \"online\": \"no\", \"teacher\": []}");
 }
 
 /* A sink that gathers everything in a heap buffer, counting the calls. */
@@ -180,14 +136,14 @@ static void buf_init(struct buf *b)
     b->calls = 0;
 }
 
-static void plan(struct fx *x, struct export_plan *p, bool labels, const char *lang, bool no_bom)
+static void plan(struct testdb *x, struct export_plan *p, bool labels, const char *lang, bool no_bom)
 {
     struct export_options o = {.labels = labels, .lang = lang, .no_bom = no_bom};
     if (export_plan_build(&x->a, x->f, &o, p, &x->e) < 0) fail_msg("plan: %s", x->e.msg);
 }
 
 /* Exports every table as CSV into bufs (p->ntables of them). */
-static void csv_all(struct fx *x, struct export_plan *p, struct buf *bufs)
+static void csv_all(struct testdb *x, struct export_plan *p, struct buf *bufs)
 {
     struct export_sink sinks[8] = {{0}};
     assert_true(p->ntables <= 8);
@@ -251,7 +207,7 @@ static void test_csv_formula_guard(void **state)
 
 static void test_plan_columns(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct export_plan p;
     plan(x, &p, false, NULL, false);
     assert_int_equal(p.ntables, 2);
@@ -270,7 +226,7 @@ static void test_plan_columns(void **state)
 
 static void test_csv_main_and_repeat(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     submit_two(x);
     struct export_plan p;
     plan(x, &p, false, NULL, false);
@@ -306,7 +262,7 @@ static void test_csv_main_and_repeat(void **state)
  * is a header alone. */
 static void test_csv_one_table_no_bom_and_empty(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct export_plan p;
     plan(x, &p, false, NULL, true);
     struct buf b;
@@ -321,7 +277,7 @@ static void test_csv_one_table_no_bom_and_empty(void **state)
 
 static void test_csv_labels(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     submit_two(x);
     struct export_plan p;
     plan(x, &p, true, "fr", true);
@@ -350,7 +306,7 @@ static void test_csv_labels(void **state)
 
 static void test_unknown_language(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct export_plan p;
     struct export_options o = {.labels = true, .lang = "xx"};
     assert_int_equal(export_plan_build(&x->a, x->f, &o, &p, &x->e), ERR_INVALID);
@@ -366,10 +322,11 @@ static void test_unknown_language(void **state)
  * version column says which version each answered. */
 static void test_older_versions(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     submit_two(x);
     import_form(x, form_v2);
-    submit(x, "en", "2026-01-03T10:00:00.000Z", "{\"school_name\": \"New\", \"online\": \"yes\", \"comment\": \"ok\"}");
+    testdb_submit(x, "en", "2026-01-03T10:00:00.000Z",
+                  "{\"school_name\": \"New\", \"online\": \"yes\", \"comment\": \"ok\"}");
     struct export_plan p;
     plan(x, &p, false, NULL, true);
     assert_int_equal(p.ntables, 1);
@@ -404,7 +361,7 @@ static void test_older_versions(void **state)
 /* Only the current revision of submitted answer sets: drafts and superseded revisions stay out. */
 static void test_current_submitted_only(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     submit_two(x);
     struct submission draft;
     assert_int_equal(submission_create_draft(x->st, &x->a, "export-test", x->v.id, "en", &draft, &x->e), 0);
@@ -427,7 +384,7 @@ static void test_current_submitted_only(void **state)
 /* A stored answer set that does not read is still a row, with its metadata, and is counted. */
 static void test_unreadable_answers(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     submit_two(x);
     struct store_stmt *s = store_prepare(
         x->st, "INSERT INTO submissions (id, instance_id, form_id, form_version_id, status, lang, answers,"
@@ -463,7 +420,7 @@ static void test_unreadable_answers(void **state)
 
 static void test_json(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct export_plan p;
     plan(x, &p, false, NULL, false);
     struct buf b;
@@ -538,7 +495,7 @@ static char *zip_part(const char *path, const char *name)
 
 static void test_xlsx_read_back(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     submit_two(x);
     struct export_plan p;
     plan(x, &p, false, NULL, false);
@@ -596,7 +553,7 @@ static void test_xlsx_read_back(void **state)
 /* Labels and a long or clashing repeat name: sheet names are cut to 31 and made unique. */
 static void test_sheet_names(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     const char *taken[] = {"submissions", "teacher"};
     assert_string_equal(export_sheet_name(&x->a, "Submissions", taken, 2), "Submissions~2");
     assert_string_equal(export_sheet_name(&x->a, "teachers", taken, 2), "teachers");
@@ -635,9 +592,9 @@ static const char form_repeats[] =
 
 static void test_xlsx_sheet_names_and_labels(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     import_form(x, form_repeats);
-    submit(x, "en", NULL, "{\"q\": \"+1 555\", \"submissions\": [{\"s_name\": \"x_x0041_\\u0007y\\tz\"}]}");
+    testdb_submit(x, "en", NULL, "{\"q\": \"+1 555\", \"submissions\": [{\"s_name\": \"x_x0041_\\u0007y\\tz\"}]}");
     struct export_plan p;
     plan(x, &p, true, NULL, false);
     char path[64];
@@ -674,7 +631,7 @@ static void on_progress(void *ctx, uint64_t done)
  * at the end), and progress is reported. */
 static void test_streaming(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     enum { N = 3000 };
     assert_int_equal(store_begin(x->st, &x->e), 0);
     for (int i = 0; i < N; i++) {
@@ -730,7 +687,7 @@ static int failing_write(void *ctx, const void *data, size_t len)
 
 static void test_write_failure(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     submit_two(x);
     struct export_plan p;
     plan(x, &p, false, NULL, false);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/id.h"
@@ -21,6 +20,7 @@
 #include "program/programme.h"
 #include "program/schema.h"
 #include "store/store.h"
+#include "testdb.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -32,20 +32,12 @@ struct tmpdb {
 
 static void tmpdb_make(struct tmpdb *t)
 {
-    snprintf(t->path, sizeof t->path, "/tmp/edubridge-test-XXXXXX");
-    int fd = mkstemp(t->path);
-    assert_true(fd >= 0);
-    close(fd);
+    testdb_temp_path(t->path, sizeof t->path, "test");
 }
 
 static void tmpdb_remove(struct tmpdb *t)
 {
-    char p[80];
-    unlink(t->path);
-    snprintf(p, sizeof p, "%s-wal", t->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", t->path);
-    unlink(p);
+    testdb_remove_files(t->path);
 }
 
 static struct store *open_memory(void)

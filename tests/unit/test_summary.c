@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/arena.h"
 #include "forms/answers.h"
@@ -24,6 +23,7 @@
 #include "forms/values.h"
 #include "forms/xlsform.h"
 #include "program/schema.h"
+#include "testdb.h"
 
 static const char form_md[] =
     "| survey |\n"
@@ -71,77 +71,39 @@ static const char *answer_sets[10] = {
     "{\"online\": \"yes\", \"learners\": \"100\"}",
 };
 
-struct fx {
-    struct arena a;
-    char db[64];
-    struct store *st;
-    struct form *f;
-    struct form_version_info v;
-    const char *ids[10];
-    struct err e;
-};
-
-static void remove_db(const char *path)
+/* testdb.h: a temporary database with the schema, the form imported and the ten answer sets
+ * submitted (x->ids, in order). */
+static struct answers *parse(struct testdb *x, const char *json)
 {
-    char p[96];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
-static struct answers *parse(struct fx *x, const char *json)
-{
-    struct answers *ans = answers_from_json(&x->a, x->f, json, strlen(json), true, &x->e);
-    if (!ans) fail_msg("answers: %s", x->e.msg);
-    return ans;
+    return testdb_answers(x, json);
 }
 
 static int setup(void **state)
 {
-    struct fx *x = calloc(1, sizeof *x);
-    arena_init(&x->a, 0);
-    err_clear(&x->e);
-    snprintf(x->db, sizeof x->db, "/tmp/edubridge-summary-test-XXXXXX");
-    int fd = mkstemp(x->db);
-    assert_true(fd >= 0);
-    close(fd);
-    x->st = schema_open(x->db, true, NULL, &x->e);
-    if (!x->st) fail_msg("schema_open: %s", x->e.msg);
-    struct form_problems ps = {0};
-    assert_int_equal(xlsform_read_memory(&x->a, "md", form_md, strlen(form_md), NULL, &x->f, &ps), 0);
-    ps = (struct form_problems){0};
-    if (form_store_import(x->st, &x->a, "md", form_md, strlen(form_md), "summary-test.md", false, &x->v, &ps, &x->e) < 0)
-        fail_msg("import: %s", x->e.msg);
-    for (int i = 0; i < 10; i++) {
-        struct submission sub;
-        if (submission_insert(x->st, &x->a, x->f, x->v.id, "en", parse(x, answer_sets[i]), false, NULL, &sub, &x->e) < 0)
-            fail_msg("insert: %s", x->e.msg);
-        x->ids[i] = sub.id;
-    }
+    struct testdb *x = calloc(1, sizeof *x);
+    testdb_open(x, "summary-test");
+    testdb_import(x, form_md, "summary-test.md");
+    for (int i = 0; i < 10; i++) testdb_submit(x, "en", NULL, answer_sets[i]);
     *state = x;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *x = *state;
-    store_close(x->st);
-    remove_db(x->db);
-    arena_free(&x->a);
+    struct testdb *x = *state;
+    testdb_close(x);
     free(x);
     return 0;
 }
 
-static const struct form_field *field(struct fx *x, const char *name)
+static const struct form_field *field(struct testdb *x, const char *name)
 {
     const struct form_field *fd = form_field_by_name(x->f, name);
     assert_non_null(fd);
     return fd;
 }
 
-static int64_t query_int(struct fx *x, const char *sql, const char *param)
+static int64_t query_int(struct testdb *x, const char *sql, const char *param)
 {
     struct store_stmt *s = store_prepare(x->st, sql, &x->e);
     assert_non_null(s);
@@ -196,7 +158,7 @@ static void test_threshold(void **state)
 
 static void test_what_is_indexed(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     assert_int_equal(summary_kind_of(field(x, "online")), SUMMARY_CHOICES);
     assert_int_equal(summary_kind_of(field(x, "needs")), SUMMARY_CHOICES);
     assert_int_equal(summary_kind_of(field(x, "priority")), SUMMARY_CHOICES);
@@ -224,7 +186,7 @@ static void test_what_is_indexed(void **state)
 
 static void test_select_one(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct summary_choices sc;
     assert_int_equal(summary_choices(x->st, &x->a, "summary-test", field(x, "online"), &sc, &x->e), 0);
     assert_int_equal(sc.respondents, 10);
@@ -239,7 +201,7 @@ static void test_select_one(void **state)
 
 static void test_select_multiple_percentages(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct summary_choices sc;
     assert_int_equal(summary_choices(x->st, &x->a, "summary-test", field(x, "needs"), &sc, &x->e), 0);
     assert_int_equal(sc.respondents, 8);
@@ -254,7 +216,7 @@ static void test_select_multiple_percentages(void **state)
 
 static void test_numbers(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct summary_numbers sn;
     assert_int_equal(summary_numbers(x->st, "summary-test", field(x, "learners"), &sn, &x->e), 0);
     assert_int_equal(sn.n, 10);
@@ -271,7 +233,7 @@ static void test_numbers(void **state)
 
 static void test_texts_newest_first_and_paged(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct summary_texts t;
     assert_int_equal(summary_texts(x->st, &x->a, "summary-test", field(x, "comment"), 0, SUMMARY_TEXT_PAGE, &t, &x->e), 0);
     assert_int_equal(t.total, 3);
@@ -289,7 +251,7 @@ static void test_texts_newest_first_and_paged(void **state)
 
 static void test_crosstab_select_by_select(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct summary_crosstab c;
     assert_int_equal(summary_crosstab(x->st, &x->a, "summary-test", field(x, "needs"), field(x, "online"), &c, &x->e), 0);
     /* devices: 1,2,3,5,7,9, all online; training: yes 1,3,7, no 4,8. */
@@ -311,7 +273,7 @@ static void test_crosstab_select_by_select(void **state)
 
 static void test_crosstab_numbers_by_select(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct summary_crosstab c;
     assert_int_equal(summary_crosstab(x->st, &x->a, "summary-test", field(x, "learners"), field(x, "online"), &c, &x->e), 0);
     /* Ranges at the quartiles: [10, 32.5] 10 20 30; (32.5, 55] 40n 50; (55, 77.5] 60n 70;
@@ -334,7 +296,7 @@ static void test_crosstab_numbers_by_select(void **state)
 
 static void test_crosstab_refuses_text_and_non_select_columns(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct summary_crosstab c;
     assert_int_equal(summary_crosstab(x->st, &x->a, "summary-test", field(x, "comment"), field(x, "online"), &c, &x->e),
                      ERR_INVALID);
@@ -344,7 +306,7 @@ static void test_crosstab_refuses_text_and_non_select_columns(void **state)
 
 static void test_unlisted_values_are_lumped(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     /* A value no choice has (from an older version, say): counted, in one lump at the end. */
     struct answers *ans = parse(x, "{\"online\": \"yes\"}");
     answers_set(ans, "needs", 0, "devices laptops");
@@ -360,7 +322,7 @@ static void test_unlisted_values_are_lumped(void **state)
 
 static void test_revision_leaves_the_index(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     /* Answer set 1 (online yes) is corrected to no. */
     struct submission rev;
     assert_int_equal(submission_revise(x->st, &x->a, x->f, x->v.id, x->ids[0],
@@ -386,7 +348,7 @@ static void test_revision_leaves_the_index(void **state)
 
 static void test_erasure_cascades(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct store_stmt *s = store_prepare(x->st, "DELETE FROM submissions WHERE id = ?", &x->e);
     store_bind_text(s, 1, x->ids[2]);
     assert_int_equal(store_run(s, &x->e), 0);
@@ -398,7 +360,7 @@ static void test_erasure_cascades(void **state)
 
 static void test_rebuild_from_json(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     assert_int_equal(store_exec(x->st, "DELETE FROM submission_values", &x->e), 0);
     struct arena scratch;
     arena_init(&scratch, 0);
@@ -415,7 +377,7 @@ static void test_rebuild_from_json(void **state)
 
 static void test_submit_draft_indexes_once(void **state)
 {
-    struct fx *x = *state;
+    struct testdb *x = *state;
     struct submission d;
     assert_int_equal(submission_create_draft(x->st, &x->a, "summary-test", x->v.id, "en", &d, &x->e), 0);
     assert_int_equal(query_int(x, "SELECT COUNT(*) FROM submissions WHERE id = ? AND seq IS NULL", d.id), 1);
@@ -440,20 +402,12 @@ static void test_submit_draft_indexes_once(void **state)
 static void test_upgrade_indexes_earlier_answers(void **state)
 {
     (void)state;
-    struct fx x = {0};
-    arena_init(&x.a, 0);
-    err_clear(&x.e);
-    snprintf(x.db, sizeof x.db, "/tmp/edubridge-summary-test-XXXXXX");
-    int fd = mkstemp(x.db);
-    assert_true(fd >= 0);
-    close(fd);
+    struct testdb x;
+    testdb_init(&x, "summary-test");
     x.st = store_open(x.db, NULL, &x.e);
     assert_non_null(x.st);
     assert_int_equal(store_migrate(x.st, schema_migrations, 2, NULL, &x.e), 0);
-    struct form_problems ps = {0};
-    assert_int_equal(xlsform_read_memory(&x.a, "md", form_md, strlen(form_md), NULL, &x.f, &ps), 0);
-    if (form_store_import(x.st, &x.a, "md", form_md, strlen(form_md), "summary-test.md", false, &x.v, &ps, &x.e) < 0)
-        fail_msg("import: %s", x.e.msg);
+    testdb_import(&x, form_md, "summary-test.md");
     for (int i = 0; i < 10; i++) { /* as version 2 stored them: the answers as JSON, nothing else */
         struct store_stmt *s = store_prepare(
             x.st, "INSERT INTO submissions (id, instance_id, form_id, form_version_id, status, lang, answers,"
@@ -478,9 +432,7 @@ static void test_upgrade_indexes_earlier_answers(void **state)
     struct summary_texts t; /* the order of arrival is their order in the table */
     assert_int_equal(summary_texts(x.st, &x.a, "summary-test", field(&x, "comment"), 0, 1, &t, &x.e), 0);
     assert_string_equal(t.items[0], "fifth");
-    store_close(x.st);
-    remove_db(x.db);
-    arena_free(&x.a);
+    testdb_close(&x);
 }
 
 int main(void)
