@@ -76,7 +76,7 @@ static void profile_init(struct arena *a, struct profile *pr, const struct form_
     pr->fd = fd;
     pr->required = *fd->required_src != '\0';
     pr->answer_rate = pr->required ? 1.0 : 0.6 + 0.35 * rng_unit();
-    if (fd->list) pr->nchoices = fd->list->count + (fd->or_other ? 1 : 0);
+    if (fd->list) pr->nchoices = fd->list->count + (form_field_adds_other(fd) ? 1 : 0);
     size_t n = pr->nchoices;
     if (fd->type == FT_SELECT_ONE && n) {
         /* Zipf-like: the k-th most popular choice has weight 1 / (k + 1)^s; "other" comes last. */
@@ -97,7 +97,7 @@ static void profile_init(struct arena *a, struct profile *pr, const struct form_
     } else if (fd->type == FT_SELECT_MULTIPLE && n) {
         pr->p = arena_alloc(a, n * sizeof *pr->p);
         for (size_t i = 0; i < n; i++) pr->p[i] = 0.05 + 0.6 * rng_unit();
-        if (fd->or_other) pr->p[n - 1] = 0.04;
+        if (form_field_adds_other(fd)) pr->p[n - 1] = 0.04;
     } else if (fd->type == FT_INTEGER || fd->type == FT_DECIMAL) {
         pr->median = exp(log(5.0) + (log(500.0) - log(5.0)) * rng_unit());
         pr->sigma = 0.6 + 0.5 * rng_unit();

@@ -57,10 +57,11 @@ done
 base="http://127.0.0.1:$port"
 
 # Valid answers to every question, as the pages post them (f-NAME; a checkbox group repeats its
-# name). Several barriers, so that "the biggest barrier" gets its own page; consent yes, so that
-# the follow-up question is asked: this walk visits every page the form has. A page reads only its
-# own fields from the post, so the same body serves every page.
-answers='f-role=teacher&f-respondent_name=Ana+Nowak&f-email=ana.nowak%40example.org&f-phone=%2B48+600+123+456'
+# name). The role "Other", so that its "Specify other." page is asked; several barriers, so that
+# "the biggest barrier" gets its own page; consent yes, so that the follow-up question is asked:
+# this walk visits every page the form has. A page reads only its own fields from the post, so the
+# same body serves every page.
+answers='f-role=other&f-role_other=ICT+coordinator&f-respondent_name=Ana+Nowak&f-email=ana.nowak%40example.org&f-phone=%2B48+600+123+456'
 answers+='&f-institution_name=Szko%C5%82a+Podstawowa+nr+7&f-institution_kind=school&f-education_type=formal'
 answers+='&f-country=PL&f-region=Mazowieckie&f-area=rural&f-learners=300&f-teachers=25'
 answers+='&f-age_ranges=age_6_11&f-age_ranges=age_12_15&f-devices=40&f-device_types=laptop&f-device_types=tablet'
@@ -69,7 +70,8 @@ answers+='&f-teachers_find_content=4&f-teachers_online_safety=2&f-training_share
 answers+='&f-training_needs=online_safety&f-training_needs=coding_robotics&f-training_mode=in_person'
 answers+='&f-tech_frequency=weekly&f-learners_find_info=3&f-learners_safe_online=4'
 answers+='&f-tech_purposes=presenting&f-tech_purposes=practice'
-answers+='&f-barriers=cost_devices&f-barriers=connectivity&f-barriers=electricity&f-biggest_barrier=connectivity'
+answers+='&f-barriers=cost_devices&f-barriers=connectivity&f-barriers=electricity&f-barriers=other'
+answers+='&f-barriers_other=Break-ins+at+night&f-biggest_barrier=connectivity'
 answers+='&f-help_most=devices&f-digital_plan=in_progress&f-anything_else=We+share+one+projector.'
 answers+='&f-consent=yes&f-contact_pilot=yes'
 
@@ -134,7 +136,7 @@ measure "review" GET "$base$loc"
 draft=${loc%/review}
 # The other languages of the form, for the two largest pages (a GET with ?lang= changes nothing).
 for l in fr de pl; do
-  measure "page 2 ($l)" GET "$base$draft/p/2?i=0&lang=$l"
+  measure "page 3 ($l)" GET "$base$draft/p/3?i=0&lang=$l"
   measure "review ($l)" GET "$base$draft/review?lang=$l"
 done
 loc=$(post_location "$base$draft/submit" "")
@@ -142,12 +144,14 @@ case $loc in */done) ;; *) echo "pageweight: sending led to $loc, not the thank-
 measure "thank-you" GET "$base$loc"
 grep -q '<h1>Thank you</h1>' "$last_body" || { echo "pageweight: no thank-you page" >&2; exit 1; }
 
-# A page with errors: a second draft, page 2 (the largest page) answered with 0 learners and no
-# region. Each POST saves the wrong answers again and shows the same page, so both fetches match.
+# A page with errors: a second draft, page 4 (after the country: numbers, checkboxes) answered with
+# 0 learners and no region. Each POST saves the wrong answers again and shows the same page, so both
+# fetches match.
 loc=$(post_location "$base/s/$FORM/start" "lang=en")
-loc=$(post_location "$base${loc%%\?*}" "i=0&go=next&$answers")
+for _ in 1 2 3; do loc=$(post_location "$base${loc%%\?*}" "i=0&go=next&$answers"); done
+case $loc in */p/4\?*) ;; *) echo "pageweight: the walk to page 4 led to $loc" >&2; exit 1 ;; esac
 bad=$(printf '%s' "$answers" | sed 's/f-learners=300/f-learners=0/; s/f-region=Mazowieckie/f-region=/')
-measure "page 2 with errors (422)" POST "$base${loc%%\?*}" "i=0&go=next&$bad"
+measure "page 4 with errors (422)" POST "$base${loc%%\?*}" "i=0&go=next&$bad"
 grep -q 'class="error-summary"' "$last_body" || { echo "pageweight: the wrong answers gave no error summary" >&2; exit 1; }
 
 # --- the stylesheet, once -------------------------------------------------------------------------
@@ -185,5 +189,5 @@ echo "  $BIN serve --db $tmp/demo.db --listen 127.0.0.1:0 --no-access-log &"
 echo "  curl -s -H 'Accept-Encoding: gzip' -D HEADERS -o BODY.gz -w '%{size_download} %{size_header} %{http_code}' URL   # gzip body, headers"
 echo "  curl -s -o BODY.html -w '%{size_download}' URL                                                       # plain HTML"
 echo "  curl -s -o /dev/null -X POST --data 'lang=en' -w '%{redirect_url}' $base/s/$FORM/start                # then each page:"
-echo "  curl -s -o /dev/null -X POST --data 'i=0&go=next&f-role=teacher&...' -w '%{redirect_url}' $base/s/$FORM/r/TOKEN/p/N"
+echo "  curl -s -o /dev/null -X POST --data 'i=0&go=next&f-role=other&...' -w '%{redirect_url}' $base/s/$FORM/r/TOKEN/p/N"
 echo "  curl -s -o /dev/null -X POST -w '%{redirect_url}' $base/s/$FORM/r/TOKEN/submit"

@@ -17,6 +17,7 @@ int cmd_init(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_form(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 
 /* The database path: --db, else $EDUBRIDGE_DB, else "edubridge.db". */
 const char *cli_db_default(void);

@@ -1,6 +1,7 @@
 /* edubridge init / demo: create or migrate a database, load the demo programme. */
 #include "cli/cli.h"
 
+#include "auth/demo_accounts.h"
 #include "base/arena.h"
 #include "program/demo.h"
 #include "program/schema.h"
@@ -66,6 +67,9 @@ int cmd_demo(int argc, char **argv)
         "Loads the deterministic demo programme (\"Bridging the Digital Divide in Education 2026\"),\n"
         "the needs survey (/s/needs-survey) and about 200 demo answers to it into the database, creating and migrating it first when needed. Demo records are marked as\n"
         "demo data. Loading twice changes nothing.\n\n"
+        "It also makes one demo account per role (admin@demo.edubridge.test, coordinator@..., panel@...,\n"
+        "institution@..., trainer@..., partner@...), all with the password printed, for trying\n"
+        "edubridge only: disable them with 'edubridge user disable EMAIL' in a real programme.\n\n"
         "  --db PATH   the SQLite database file (default: $EDUBRIDGE_DB, else edubridge.db)\n";
     const char *db;
     int rc = parse_db_options("demo", help, argc, argv, &db);
@@ -81,6 +85,8 @@ int cmd_demo(int argc, char **argv)
     arena_init(&a, 64 * 1024);
     struct demo_report report;
     rc = demo_load(st, &a, &report, &e);
+    int accounts = 0;
+    if (rc == 0) rc = demo_accounts_load(st, &accounts, &e);
     arena_free(&a);
     store_close(st);
     if (rc < 0) {
@@ -94,5 +100,6 @@ int cmd_demo(int argc, char **argv)
         if (report.survey_answers) printf(", with %d demo answers to the needs survey", report.survey_answers);
         printf("\n");
     }
+    if (accounts) demo_accounts_print(stdout);
     return 0;
 }

@@ -2,7 +2,6 @@
 #include "cli/cli.h"
 
 #include "base/arena.h"
-#include "base/i18n.h"
 #include "base/str.h"
 #include "forms/export.h"
 #include "forms/form_store.h"
@@ -250,15 +249,10 @@ int cmd_export(int argc, char **argv)
     if (rc) return rc == 1 ? 0 : rc;
     struct err e;
     err_clear(&e);
-    /* The catalogues give the or_other choice its label ("Other") in the labels' language. */
-    if (o.labels && i18n_init(&e) < 0) {
-        fprintf(stderr, "edubridge export: %s\n", e.msg);
-        return 1;
-    }
+    /* main() has loaded the catalogues: they give the or_other choice its label ("Other"). */
     struct store *st = schema_open(o.db, false, NULL, &e);
     if (!st) {
         fprintf(stderr, "edubridge export: %s\n", e.msg);
-        if (o.labels) i18n_shutdown();
         return 1;
     }
     struct arena a;
@@ -266,6 +260,5 @@ int cmd_export(int argc, char **argv)
     rc = run(&o, st, &a);
     arena_free(&a);
     store_close(st);
-    if (o.labels) i18n_shutdown();
     return rc;
 }

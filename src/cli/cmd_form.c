@@ -33,11 +33,16 @@ static const char help[] =
     "            cell, for people who edit forms in a spreadsheet program\n\n"
     "  --db PATH   the SQLite database file (default: $EDUBRIDGE_DB, else edubridge.db)\n";
 
-static size_t count_questions(const struct form *f)
+/* Questions a respondent may be asked; *added: how many of them or_other added (NAME_other). */
+static size_t count_questions(const struct form *f, size_t *added)
 {
     size_t questions = 0;
-    for (size_t i = 0; i < f->nfields; i++)
-        if (form_type_is_input(f->fields[i].type)) questions++;
+    *added = 0;
+    for (size_t i = 0; i < f->nfields; i++) {
+        if (!form_type_is_input(f->fields[i].type)) continue;
+        questions++;
+        if (f->fields[i].other_of) (*added)++;
+    }
     return questions;
 }
 
@@ -65,12 +70,15 @@ static int validate(const char *path)
         arena_free(&a);
         return 1;
     }
-    size_t questions = count_questions(f);
+    size_t added;
+    size_t questions = count_questions(f, &added);
     size_t warnings = problems.count - problems.errors;
-    printf("%s: form '%s' version '%s' is valid: %zu questions, %zu language%s, %zu choice list%s, "
+    char others[64] = "";
+    if (added) snprintf(others, sizeof others, " (%zu added by or_other)", added);
+    printf("%s: form '%s' version '%s' is valid: %zu question%s%s, %zu language%s, %zu choice list%s, "
            "%zu warning%s\n", path, f->form_id, f->version && *f->version ? f->version : "(none)",
-           questions, f->nlang, f->nlang == 1 ? "" : "s", f->nlists, f->nlists == 1 ? "" : "s",
-           warnings, warnings == 1 ? "" : "s");
+           questions, questions == 1 ? "" : "s", others, f->nlang, f->nlang == 1 ? "" : "s", f->nlists,
+           f->nlists == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
     arena_free(&a);
     return 0;
 }

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "base/log.h"
+#include "auth/demo_accounts.h"
 #include "base/str.h"
 #include "http/server.h"
 #include "program/schema.h"
@@ -13,7 +14,8 @@
 #include <string.h>
 
 static const char help[] =
-    "Usage: edubridge serve [--listen ADDR:PORT] [--db PATH] [--workers N] [--no-access-log]\n\n"
+    "Usage: edubridge serve [--listen ADDR:PORT] [--db PATH] [--workers N] [--no-access-log]\n"
+    "                       [--trust-proxy] [--public-url URL]\n\n"
     "Serves edubridge over HTTP until stopped with Ctrl-C or SIGTERM (requests in flight finish).\n"
     "The database is created and migrated first when needed.\n\n"
     "  --listen ADDR:PORT  where to listen (default: $EDUBRIDGE_LISTEN, else 127.0.0.1:8080);\n"
@@ -22,7 +24,14 @@ static const char help[] =
     "  --workers N         worker threads, each with its own event loop and database connection\n"
     "                      (default: one per CPU)\n"
     "  --max-body BYTES    the largest request body accepted (default 8388608); larger gets 413\n"
-    "  --no-access-log     do not log one line per request on standard error\n";
+    "  --no-access-log     do not log one line per request on standard error\n"
+    "  --trust-proxy       a reverse proxy in front of edubridge sets X-Forwarded-Proto and\n"
+    "                      X-Forwarded-For: believe them (Secure cookies behind HTTPS, the client's\n"
+    "                      address for sign-in limits). Only when no one can reach edubridge but\n"
+    "                      through that proxy; off by default ($EDUBRIDGE_TRUST_PROXY=1 also sets it)\n"
+    "  --public-url URL    the address people reach edubridge at, for links in emails such as\n"
+    "                      https://edubridge.example.org (default: $EDUBRIDGE_PUBLIC_URL, else\n"
+    "                      http://ADDR:PORT as listened on)\n";
 
 /* Splits "127.0.0.1:8080" or "[::1]:8080" into host and port. */
 static int parse_listen(const char *s, char *host, size_t hostlen, int *port)
@@ -55,6 +64,8 @@ int cmd_serve(int argc, char **argv)
         {"workers", required_argument, NULL, 'w'},
         {"max-body", required_argument, NULL, 'b'},
         {"no-access-log", no_argument, NULL, 'q'},
+        {"trust-proxy", no_argument, NULL, 't'},
+        {"public-url", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -63,6 +74,9 @@ int cmd_serve(int argc, char **argv)
     const char *db = cli_db_default();
     int64_t workers = 0, max_body = 8 << 20;
     bool access_log = true;
+    const char *env_proxy = getenv("EDUBRIDGE_TRUST_PROXY");
+    bool trust_proxy = env_proxy && strcmp(env_proxy, "1") == 0;
+    const char *public_url = getenv("EDUBRIDGE_PUBLIC_URL");
     optind = 1;
     opterr = 0;
     int c;
@@ -79,6 +93,8 @@ int cmd_serve(int argc, char **argv)
                 return cli_usage_error("serve", "--max-body must be a number of bytes from 1024 to 4294967296, not '%s'", optarg);
             break;
         case 'q': access_log = false; break;
+        case 't': trust_proxy = true; break;
+        case 'u': public_url = optarg; break;
         case 'h': fputs(help, stdout); return 0;
         case ':': return cli_usage_error("serve", "%s needs a value", argv[optind - 1]);
         default: return cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
@@ -90,6 +106,14 @@ int cmd_serve(int argc, char **argv)
     if (parse_listen(listen, host, sizeof host, &port) < 0)
         return cli_usage_error("serve", "--listen wants ADDRESS:PORT such as 127.0.0.1:8080, not '%s'", listen);
 
+    char default_url[128];
+    if (!public_url || !*public_url) {
+        snprintf(default_url, sizeof default_url, strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, port);
+        public_url = default_url;
+    } else if (!str_starts_with(public_url, "http://") && !str_starts_with(public_url, "https://")) {
+        return cli_usage_error("serve", "--public-url must start with http:// or https://, not '%s'", public_url);
+    }
+
     const char *level = getenv("EDUBRIDGE_LOG");
     if (level && strcmp(level, "debug") == 0) log_set_level(LOG_DEBUG);
     struct err e;
@@ -100,12 +124,21 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "edubridge serve: %s\n", e.msg);
         return 1;
     }
+    int demo_accounts = 0;
+    if (demo_accounts_present(st, &demo_accounts, &e) < 0) demo_accounts = 0;
     store_close(st);
     if (applied) log_info("%s: applied %d migrations", db, applied);
+    /* Standard error: standard output's first line is the address, which scripts read. */
+    if (demo_accounts) demo_accounts_print(stderr);
 
-    struct web_config wc = {.db_target = db};
+    char *url = strdup(public_url);
+    if (!url) return 1;
+    size_t url_len = strlen(url);
+    if (url_len && url[url_len - 1] == '/') url[url_len - 1] = '\0'; /* links add "/reset/..." */
+    struct web_config wc = {.db_target = db, .trust_proxy = trust_proxy, .public_url = url};
     if (web_init(&wc, &e) < 0) {
         fprintf(stderr, "edubridge serve: %s\n", e.msg);
+        free(url);
         return 1;
     }
     struct http_server_config cfg = {
@@ -122,6 +155,7 @@ int cmd_serve(int argc, char **argv)
     };
     int rc = http_server_run(&cfg, &e);
     web_shutdown();
+    free(url);
     if (rc < 0) {
         fprintf(stderr, "edubridge serve: %s\n", e.msg);
         return 1;

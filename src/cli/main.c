@@ -1,6 +1,8 @@
 /* edubridge: one program runs a digital-divide programme end to end. */
 #include "cli/cli.h"
 
+#include "base/i18n.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@ static const struct cli_command commands[] = {
     {"demo", "load the deterministic demo programme into a database", cmd_demo},
     {"form", "check, import, list and convert XLSForms: edubridge form validate|import|list|convert", cmd_form},
     {"export", "export a form's submissions as CSV, XLSX or JSON", cmd_export},
+    {"user", "add, list and disable accounts, set passwords: edubridge user add|list|disable|passwd", cmd_user},
     {"version", "print the version", cmd_version},
     {"help", "list the commands, or explain one: edubridge help COMMAND", cmd_help},
 };
@@ -91,5 +94,15 @@ int main(int argc, char **argv)
         print_overview(stderr);
         return EXIT_USAGE;
     }
-    return c->run(argc - 1, argv + 1);
+    /* Every command that builds a form reads the catalogues: the text question that or_other adds
+     * is labelled in the form's languages (forms/xlsform_survey.c), the same from every command. */
+    struct err e;
+    err_clear(&e);
+    if (i18n_init(&e) < 0) {
+        fprintf(stderr, "edubridge: %s\n", e.msg);
+        return 1;
+    }
+    int rc = c->run(argc - 1, argv + 1);
+    i18n_shutdown();
+    return rc;
 }

@@ -77,3 +77,34 @@ int attachment_put(struct store *st, const char *submission_id, const char *fiel
     store_done(s);
     return rc;
 }
+
+int attachment_carry(struct store *st, const struct form *f, const char *from_id, const char *to_id,
+                     const struct answers *ans, struct err *e)
+{
+    /* One copy per answer to a file question, only where the earlier file has the answered name. */
+    for (size_t i = 0; i < ans->count; i++) {
+        const struct answer *an = &ans->items[i];
+        const struct form_field *fd = form_field_by_name(f, an->name);
+        if (!fd || (fd->type != FT_IMAGE && fd->type != FT_FILE) || !*an->value) continue;
+        char id[ID_TEXT_SIZE], now[32];
+        id_new(id);
+        time_format_iso(time_now_ms(), now, sizeof now);
+        struct store_stmt *s = store_prepare(
+            st, "INSERT INTO attachments (id, submission_id, field, instance, filename, content_type, size, data, created_at)"
+                " SELECT ?, ?, field, instance, filename, content_type, size, data, ? FROM attachments"
+                " WHERE submission_id = ? AND field = ? AND instance = ? AND filename = ?"
+                " ON CONFLICT (submission_id, field, instance) DO NOTHING", e);
+        if (!s) return -1;
+        store_bind_text(s, 1, id);
+        store_bind_text(s, 2, to_id);
+        store_bind_text(s, 3, now);
+        store_bind_text(s, 4, from_id);
+        store_bind_text(s, 5, an->name);
+        store_bind_int(s, 6, an->instance);
+        store_bind_text(s, 7, an->value);
+        int rc = store_run(s, e);
+        store_done(s);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}

@@ -12,6 +12,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "forms/answers.h"
 #include "forms/form.h"
 #include "store/store.h"
 
@@ -29,5 +30,11 @@ const char *attachment_check(const struct form_field *fd, const void *data, size
 int attachment_put(struct store *st, const char *submission_id, const char *field, int instance,
                    const char *filename, const char *content_type, const void *data, size_t len,
                    struct err *e);
+
+/* A new revision keeps the files of the answers it keeps: each file of from_id whose answer in ans
+ * (read with f; same question and instance) still names it is copied to to_id, unless to_id has a
+ * file there already (one sent while correcting). Runs inside the caller's transaction. */
+int attachment_carry(struct store *st, const struct form *f, const char *from_id, const char *to_id,
+                     const struct answers *ans, struct err *e);
 
 #endif

@@ -139,7 +139,7 @@ static bool numeric_type(enum form_type t)
 static size_t choice_columns(const struct form_field *fd)
 {
     if (fd->type != FT_SELECT_MULTIPLE) return 0;
-    return (fd->list ? fd->list->count : 0) + (fd->or_other ? 1 : 0);
+    return (fd->list ? fd->list->count : 0) + (form_field_adds_other(fd) ? 1 : 0);
 }
 
 static void add_column(struct export_table *t, const char *name, enum export_col_kind kind,
@@ -168,7 +168,7 @@ static void plan_columns(struct arena *a, struct export_table *t)
             const char *v = fd->list->choices[c].value;
             add_column(t, arena_printf(a, "%s/%s", fd->path, v), EXPORT_COL_CHOICE, fd, v, true);
         }
-        if (fd->or_other)
+        if (form_field_adds_other(fd))
             add_column(t, arena_printf(a, "%s/other", fd->path), EXPORT_COL_CHOICE, fd, "other", true);
     }
 }

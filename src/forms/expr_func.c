@@ -1117,11 +1117,65 @@ int expr_regex_match(const regex_t *re, const char *s)
     return rc;
 }
 
+/* Compiled patterns, kept per thread: a form's constraint runs the same regex() for every answer
+ * set, and regcomp costs several times the match (measured: about 5 % of the CPU of a needs-survey
+ * submission through the API). Per thread, so there is no lock and no race between workers sharing
+ * a parsed form; the thread's cache is freed when the thread ends. A few slots are enough: a form
+ * has a handful of patterns; the oldest slot is reused when they are full. */
+#define REGEX_CACHE_SLOTS 16
+
+struct regex_cache {
+    char *pattern[REGEX_CACHE_SLOTS]; /* the translated ERE; NULL: slot free */
+    regex_t re[REGEX_CACHE_SLOTS];
+    unsigned next;                    /* the slot to reuse next when all are taken */
+};
+
+static pthread_key_t regex_cache_key;
+static pthread_once_t regex_cache_once = PTHREAD_ONCE_INIT;
+
+static void regex_cache_free(void *p)
+{
+    struct regex_cache *c = p;
+    for (unsigned i = 0; i < REGEX_CACHE_SLOTS; i++) {
+        if (!c->pattern[i]) continue;
+        regfree(&c->re[i]);
+        free(c->pattern[i]);
+    }
+    free(c);
+}
+
+static void regex_cache_key_make(void)
+{
+    if (pthread_key_create(&regex_cache_key, regex_cache_free) != 0) abort();
+}
+
+/* The compiled ere, from this thread's cache or compiled now (regcomp's code in *rc on failure,
+ * then NULL). Patterns that do not compile are not kept: they are an error every time. */
+static const regex_t *regex_cached(const char *ere, int *rc)
+{
+    pthread_once(&regex_cache_once, regex_cache_key_make);
+    struct regex_cache *c = pthread_getspecific(regex_cache_key);
+    if (!c) {
+        if (!(c = calloc(1, sizeof *c)) || pthread_setspecific(regex_cache_key, c) != 0) abort();
+    }
+    for (unsigned i = 0; i < REGEX_CACHE_SLOTS; i++)
+        if (c->pattern[i] && strcmp(c->pattern[i], ere) == 0) return &c->re[i];
+    regex_t re;
+    if ((*rc = expr_regex_compile(&re, ere)) != 0) return NULL;
+    unsigned slot = c->next;
+    c->next = (c->next + 1) % REGEX_CACHE_SLOTS;
+    if (c->pattern[slot]) {
+        regfree(&c->re[slot]);
+        free(c->pattern[slot]);
+    }
+    if (!(c->pattern[slot] = strdup(ere))) abort();
+    c->re[slot] = re;
+    return &c->re[slot];
+}
+
 static int fn_regex(struct expr_ev *ev, const struct expr_node *n, const char *s, const char *pat,
                     struct expr_value *out)
 {
-    /* Compiled per call: a cached regex_t would need regfree, which an arena cannot call, and a
-     * cache written during evaluation would race between threads sharing the parsed form. */
     struct strbuf sb;
     char why[160];
     double size;
@@ -1134,15 +1188,14 @@ static int fn_regex(struct expr_ev *ev, const struct expr_node *n, const char *s
     if (size * (double)(strlen(s) + 1) > REGEX_MAX_WORK)
         return err_set(ev->e, ERR_LIMIT, "regex() cannot test a text this long against this pattern "
                        "at character %u", n->pos);
-    regex_t re;
-    int rc = expr_regex_compile(&re, sb.data);
-    if (rc != 0) {
+    int rc = 0;
+    const regex_t *re = regex_cached(sb.data, &rc);
+    if (!re) {
         regerror(rc, NULL, why, sizeof why);
         return err_set(ev->e, ERR_INVALID, "invalid regular expression in regex(): %s at character %u",
                        why, n->pos);
     }
-    rc = expr_regex_match(&re, s);
-    regfree(&re);
+    rc = expr_regex_match(re, s);
     if (rc != 0 && rc != REG_NOMATCH)
         return err_set(ev->e, ERR_LIMIT, "regex() could not finish matching at character %u", n->pos);
     return set_bool(out, rc == 0);

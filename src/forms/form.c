@@ -129,6 +129,11 @@ const char *form_text(const struct form *f, const char **texts, size_t lang)
     return t ? t : "";
 }
 
+bool form_field_adds_other(const struct form_field *fd)
+{
+    return fd->or_other && !form_choice_by_value(fd->list, "other");
+}
+
 const struct form_field *form_field_repeat(const struct form_field *fd)
 {
     for (fd = fd ? fd->parent : NULL; fd; fd = fd->parent)

@@ -88,6 +88,9 @@ struct form_field {
     double range_start, range_end, range_step;
     const struct form_choice_list *list; /* selects and rank */
     bool or_other;               /* select_one x or_other: adds "other" and a text box */
+    /* The text question NAME_other that the importer adds after an or_other select, as pyxform
+     * does, points to that select; NULL for every field written in the form. */
+    const struct form_field *other_of;
     bool personal;               /* the "personal" column: personal data (privacy rules) */
     struct form_extra *extra;    /* unknown columns, kept */
     size_t nextra;
@@ -129,6 +132,9 @@ const struct form_choice *form_choice_by_value(const struct form_choice_list *l,
 int form_language_index(const struct form *f, const char *code);
 /* The text for language lang, falling back to the default language. */
 const char *form_text(const struct form *f, const char **texts, size_t lang);
+/* True when fd's or_other offers an "other" choice of its own: its list has none (a list that has
+ * one already offers it, and no second one is added, as in pyxform). */
+bool form_field_adds_other(const struct form_field *fd);
 /* The nearest enclosing repeat of a field, or NULL. */
 const struct form_field *form_field_repeat(const struct form_field *fd);
 

@@ -40,6 +40,9 @@ static json_t *field_json(const struct form *f, const struct form_field *fd)
     put_str(o, "parameters", fd->parameters);
     if (fd->list) json_object_set_new(o, "list", json_string(fd->list->name));
     if (fd->or_other) json_object_set_new(o, "or_other", json_true());
+    /* the question or_other added: a client shows it like any text question, and may tie it to
+     * its select */
+    if (fd->other_of) json_object_set_new(o, "other_of", json_string(fd->other_of->name));
     if (fd->personal) json_object_set_new(o, "personal", json_true());
     if (fd->nchildren) {
         json_t *kids = json_array();

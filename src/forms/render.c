@@ -187,7 +187,7 @@ static void choice_inputs(struct strbuf *b, struct engine *en, const struct form
     for (size_t i = 0; i <= n; i++) {
         const char *cv, *label;
         if (i == n) {
-            if (!fd->or_other) break;
+            if (!form_field_adds_other(fd)) break;
             cv = "other";
             label = T_(en, N_("Other"));
         } else {
@@ -234,7 +234,7 @@ static void select_menu(struct strbuf *b, struct engine *en, const struct form_f
         render_text(b, en, form_text(en->form, ch[i]->label, en->lang), instance);
         html_lit(b, "</option>");
     }
-    if (fd->or_other) { /* as choice_inputs offers it: "other" is a valid answer (engine.c) */
+    if (form_field_adds_other(fd)) { /* as choice_inputs offers it: "other" is a valid answer (engine.c) */
         html_lit(b, "<option value=\"other\"");
         if (value && strcmp(value, "other") == 0) html_lit(b, " selected");
         html_lit(b, ">");

@@ -2,6 +2,7 @@
 
 #include "base/id.h"
 #include "base/timeutil.h"
+#include "forms/attachments.h"
 #include "forms/values.h"
 
 #include <ctype.h>
@@ -295,7 +296,9 @@ int submission_revise(struct store *st, struct arena *a, const struct form *f, c
     store_bind_text(s, 7, previous_id);
     rc = store_run(s, e);
     store_done(s);
-    if (rc < 0 || values_unindex(st, previous_id, e) < 0 || values_index(st, f, ans, id, e) < 0) goto fail;
+    if (rc < 0 || attachment_carry(st, f, previous_id, id, ans, e) < 0 || values_unindex(st, previous_id, e) < 0 ||
+        values_index(st, f, ans, id, e) < 0)
+        goto fail;
     if (find_one(st, a,
                  "SELECT id, instance_id, form_id, form_version_id, revision, status, lang, answers, token,"
                  " resume_code, page, started_at, submitted_at, is_demo FROM submissions WHERE id = ?",

@@ -167,10 +167,14 @@ int values_index(struct store *st, const struct form *f, const struct answers *a
 
 int values_unindex(struct store *st, const char *submission_id, struct err *e)
 {
+    /* One search of the clustered key (field, submission, value) per field of the form. */
     struct store_stmt *s = store_prepare(
-        st, "DELETE FROM submission_values WHERE submission = (SELECT seq FROM submissions WHERE id = ?)", e);
+        st, "DELETE FROM submission_values WHERE submission = (SELECT seq FROM submissions WHERE id = ?)"
+            " AND field IN (SELECT k.id FROM submission_value_fields k JOIN submissions s"
+            " ON s.form_id = k.form_id WHERE s.id = ?)", e);
     if (!s) return -1;
     store_bind_text(s, 1, submission_id);
+    store_bind_text(s, 2, submission_id);
     int rc = store_run(s, e);
     store_done(s);
     if (rc < 0) return -1;

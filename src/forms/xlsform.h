@@ -108,6 +108,8 @@ struct xfield {
     const char *expr_col[XE_COUNT];
     const char *name_col, *params_col, *default_col;
     bool has_media;       /* an image/audio/video column is filled: it counts as a label */
+    bool made;            /* added by the importer (NAME_other of an or_other select): no row of its own */
+    size_t other_of;      /* made: index of its select in fields */
 };
 
 /* A growing list of choices while the choices sheet is read. */

@@ -66,11 +66,23 @@ static void check_duplicates(struct xb *b)
         const struct form_field *fd = &f->fields[i];
         if (!fd->name[0]) continue;
         const struct form_field *first = form_field_by_name(f, fd->name);
-        if (first && first != fd)
-            xb_error(b, "survey", fd->row, b->xf[i].name_col, "name '%.*s' is already used on row %d; "
-                     "every name must be different in the whole form, even in different groups, so "
-                     "that ${%.*s} means one field", xb_qlen(fd->name), fd->name, first->row,
-                     xb_qlen(fd->name), fd->name);
+        if (!first || first == fd) continue;
+        bool made = b->xf[i].made, first_made = b->xf[first->index].made;
+        if (made && first_made) continue; /* two selects of one name: reported at the second select */
+        if (made || first_made) {
+            /* pyxform refuses it too: NAME_other is the name of the question or_other adds */
+            const struct form_field *own = made ? first : fd, *sel = (made ? fd : first)->other_of;
+            xb_error(b, "survey", own->row, b->xf[own->index].name_col, "name '%.*s' is the name of "
+                     "the text question that or_other adds after '%.*s' on row %d (\"Specify other.\"); "
+                     "rename this field, or remove or_other from '%.*s' if this is your own such question",
+                     xb_qlen(own->name), own->name, xb_qlen(sel->name), sel->name, sel->row,
+                     xb_qlen(sel->name), sel->name);
+            continue;
+        }
+        xb_error(b, "survey", fd->row, b->xf[i].name_col, "name '%.*s' is already used on row %d; "
+                 "every name must be different in the whole form, even in different groups, so "
+                 "that ${%.*s} means one field", xb_qlen(fd->name), fd->name, first->row,
+                 xb_qlen(fd->name), fd->name);
     }
 }
 

@@ -5,6 +5,7 @@
 #include "forms/xlsform.h"
 
 #include "base/arena.h"
+#include "base/i18n.h"
 #include "base/str.h"
 
 #include <ctype.h>
@@ -208,21 +209,40 @@ struct survey {
     size_t depth, cap;
 };
 
+static void grow_fields(struct xb *b, size_t cap)
+{
+    struct form_field *fields = arena_alloc(b->a, cap * sizeof *fields);
+    struct xfield *xf = arena_alloc(b->a, cap * sizeof *xf);
+    if (b->nfields) {
+        memcpy(fields, b->fields, b->nfields * sizeof *fields);
+        memcpy(xf, b->xf, b->nfields * sizeof *xf);
+    }
+    b->fields = fields;
+    b->xf = xf;
+    b->fieldcap = cap;
+}
+
+/* A row makes at most one field, and an or_other select one more (its NAME_other): counting the
+ * type cells that mention "other" sizes the array once, with no copies left behind in a form's
+ * arena. A list named "mother" only makes it a little larger. */
+static void reserve_fields(struct xb *b, size_t type_col)
+{
+    size_t cap = b->survey->nrows;
+    for (size_t r = 1; r < b->survey->nrows; r++) {
+        const struct sheet_row *row = &b->survey->rows[r];
+        if (type_col >= row->ncells) continue;
+        for (const char *p = row->cells[type_col]; *p; p++)
+            if (strncasecmp(p, "other", 5) == 0) {
+                cap++;
+                break;
+            }
+    }
+    grow_fields(b, cap);
+}
+
 static size_t new_field(struct xb *b)
 {
-    if (b->nfields == b->fieldcap) {
-        /* A row makes at most one field: one allocation, no copies left behind in a form's arena. */
-        size_t cap = b->fieldcap ? 2 * b->fieldcap : b->survey->nrows;
-        struct form_field *fields = arena_alloc(b->a, cap * sizeof *fields);
-        struct xfield *xf = arena_alloc(b->a, cap * sizeof *xf);
-        if (b->nfields) {
-            memcpy(fields, b->fields, b->nfields * sizeof *fields);
-            memcpy(xf, b->xf, b->nfields * sizeof *xf);
-        }
-        b->fields = fields;
-        b->xf = xf;
-        b->fieldcap = cap;
-    }
+    if (b->nfields == b->fieldcap) grow_fields(b, b->fieldcap ? 2 * b->fieldcap : 16);
     size_t i = b->nfields++;
     memset(&b->fields[i], 0, sizeof b->fields[i]);
     memset(&b->xf[i], 0, sizeof b->xf[i]);
@@ -410,6 +430,42 @@ static void check_name(struct xb *b, const struct sheet_row *r, size_t fi, const
     }
 }
 
+/* pyxform follows a select with or_other by a text question NAME_other, "Specify other.", asked
+ * when "other" is chosen: forms made for ODK expect it, and without it the respondent could not say
+ * what the other is. It goes right after its select, in the same group or repeat. Its label is the
+ * translation in each form language that has a catalogue (the same mapping as the pages' own
+ * words), English for the others. */
+static void add_other_text(struct xb *b, size_t si)
+{
+    size_t fi = new_field(b);
+    const struct form_field *sel = &b->fields[si]; /* after new_field, which may move fields */
+    struct form_field *f = &b->fields[fi];
+    f->type = FT_TEXT;
+    f->name = arena_printf(b->a, "%s_other", sel->name);
+    f->row = sel->row;
+    f->index = fi;
+    const char **label = arena_alloc(b->a, b->nlang * sizeof *label);
+    const char **none = arena_alloc(b->a, b->nlang * sizeof *none);
+    for (size_t l = 0; l < b->nlang; l++) {
+        /* copied: the form's arena may outlive the catalogues (i18n_shutdown) */
+        label[l] = arena_strdup(b->a, i18n_get(i18n_find(b->langs[l].code), N_("Specify other.")));
+        none[l] = "";
+    }
+    f->label = label;
+    f->hint = f->required_message = f->constraint_message = none;
+    f->relevant_src = arena_printf(b->a, "selected(${%s}, 'other')", sel->name);
+    f->constraint_src = f->calculation_src = f->required_src = f->read_only_src =
+        f->choice_filter_src = f->repeat_count_src = "";
+    f->default_value = f->appearance = f->parameters = "";
+    f->personal = sel->personal; /* what a personal answer's "other" is, is as personal */
+    struct xfield *x = &b->xf[fi];
+    x->parent = b->xf[si].parent;
+    x->type_col = b->xf[si].type_col;
+    x->name_col = b->xf[si].name_col;
+    x->made = true;
+    x->other_of = si;
+}
+
 static bool row_has_label(const struct xb *b, const struct sheet_row *r)
 {
     for (size_t i = 0; i < b->nscol && i < r->ncells; i++)
@@ -459,6 +515,7 @@ static void read_row(struct survey *sv, const struct sheet_row *r)
         f->or_other = t.or_other;
         link_list(b, r, fi, &t);
     }
+    bool add_other = t.kind == TY_SELECT && t.or_other && !x->name_bad;
     if (t.kind == TY_BEGIN_GROUP || t.kind == TY_BEGIN_REPEAT)
         push_open(sv, fi, r->number, t.kind == TY_BEGIN_REPEAT);
     if (!bad && f->repeat_count_src[0] && f->type != FT_REPEAT)
@@ -467,6 +524,7 @@ static void read_row(struct survey *sv, const struct sheet_row *r)
     if (!bad && f->choice_filter_src[0] && !f->list && !x->list_name)
         xb_warn(b, "survey", r->number, x->expr_col[XE_CHOICE_FILTER], "choice_filter is only read on "
                 "select and rank rows; it is ignored here");
+    if (add_other) add_other_text(b, fi); /* last: it may move f and x */
 }
 
 /* --- the tree ---------------------------------------------------------------------------------- */
@@ -484,6 +542,7 @@ static void build_tree(struct xb *b)
         if (p >= 0) nkids[p]++;
         else f->ntop++;
         fd->path = fd->parent ? arena_printf(b->a, "%s/%s", fd->parent->path, fd->name) : fd->name;
+        fd->other_of = b->xf[i].made ? &f->fields[b->xf[i].other_of] : NULL;
     }
     f->top = arena_alloc(b->a, (f->ntop ? f->ntop : 1) * sizeof *f->top);
     for (size_t i = 0; i < b->nfields; i++)
@@ -510,6 +569,7 @@ void xb_read_survey(struct xb *b)
     }
     if (sv.name_col < 0) xb_error(b, "survey", hrow, NULL, "the survey sheet has no name column");
     size_t errors = b->probs->errors;
+    reserve_fields(b, (size_t)sv.type_col);
     for (size_t r = 1; r < b->survey->nrows; r++) read_row(&sv, &b->survey->rows[r]);
     const char *tcol = col_header(b, XC_TYPE);
     for (size_t i = sv.depth; i > 0; i--) {

@@ -33,6 +33,13 @@ static bool is_c1_control(const unsigned char *s)
     return s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F;
 }
 
+/* Bytes that escape() copies as they are without looking further: printable ASCII but the five
+ * it replaces (tab, newline and CR are left to the slow path, which also keeps them). */
+static inline bool plain_ascii(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7F && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+}
+
 /* Escapes for both content and double-quoted attributes: the five characters that can end a
  * context, and control characters (C0 other than tab/newline/CR, DEL, C1) which are not allowed
  * in HTML text: they become U+FFFD, as does invalid UTF-8 (one U+FFFD per bad byte). */
@@ -41,6 +48,10 @@ static void escape(struct strbuf *sb, const char *str)
     const unsigned char *s = (const unsigned char *)str;
     const unsigned char *run = s;
     while (*s) {
+        /* Most text is printable ASCII that needs nothing: skip it by table before the checks
+         * below (escaping was about 5 % of the CPU of a survey page). */
+        while (plain_ascii(*s)) s++;
+        if (!*s) break;
         const char *rep = NULL;
         size_t skip = 1;
         switch (*s) {

@@ -61,6 +61,15 @@ void http_set_header(struct http_response *res, const char *name, const char *va
     }
 }
 
+void http_add_header(struct http_response *res, const char *name, const char *value)
+{
+    if (res->header_count < sizeof res->headers / sizeof res->headers[0]) {
+        res->headers[res->header_count].name = name;
+        res->headers[res->header_count].value = value;
+        res->header_count++;
+    }
+}
+
 void http_redirect(struct http_response *res, int status, const char *location)
 {
     /* Only local paths: an open redirect would let a link on our domain send people anywhere. */
@@ -85,6 +94,7 @@ const char *http_status_reason(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 410: return "Gone";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Content";

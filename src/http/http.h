@@ -94,6 +94,8 @@ const char *http_header_in(const struct http_request *r, const char *name);
 const struct http_upload *http_upload_get(const struct http_request *r, const char *field);
 
 void http_set_header(struct http_response *res, const char *name, const char *value);
+/* Adds a header even when one of that name is there: Set-Cookie, once per cookie. */
+void http_add_header(struct http_response *res, const char *name, const char *value);
 /* A redirect after a POST (303) or elsewhere (302); location must be a local path. */
 void http_redirect(struct http_response *res, int status, const char *location);
 

@@ -100,6 +100,16 @@ static const char *const comments[] = {
     "",
 };
 
+/* What a respondent who chose "other" writes in its text box (NAME_other), by select. */
+static const struct {
+    const char *select;
+    const char *texts[4];
+} other_texts[] = {
+    {"role", {"ICT coordinator", "Librarian", "School counsellor", "Parent volunteer"}},
+    {"barriers", {"Our devices are too old for current software.", "No budget for software licences.",
+                  "Parents worry about screen time.", "Break-ins: devices were stolen last year."}},
+};
+
 struct gen {
     struct rng rng;
     int country;      /* index in countries */
@@ -134,6 +144,10 @@ static const char *gen_select_one(struct gen *g, struct engine *en, const struct
         return k < n ? ch[k]->value : ch[n - 1]->value;
     }
     if (strcmp(fd->name, "consent") == 0) return rng_unit(&g->rng) < 0.93 ? "yes" : "no";
+    /* A few choose "other" and say what in NAME_other (gen_text); the country never, since the
+     * demo's towns and regions come from its list. */
+    if (form_field_adds_other(fd) && strcmp(fd->name, "country") != 0 && rng_unit(&g->rng) < 0.06)
+        return "other";
     return ch[rng_next(&g->rng) % n]->value;
 }
 
@@ -152,6 +166,12 @@ static const char *gen_select_multiple(struct gen *g, struct engine *en, const s
             picked++;
         }
     }
+    /* With or_other, some add "other" and say what in NAME_other (gen_text). */
+    if (fd->or_other && picked < want && rng_unit(&g->rng) < 0.1) {
+        if (sb.len) strbuf_putc(&sb, ' ');
+        strbuf_puts(&sb, "other");
+        picked++;
+    }
     if (!picked && n) strbuf_puts(&sb, ch[rng_next(&g->rng) % n]->value);
     return sb.data;
 }
@@ -160,6 +180,13 @@ static const char *gen_text(struct gen *g, struct engine *en, const struct form_
 {
     struct arena *a = en->a;
     const char *name = fd->name;
+    if (fd->other_of) {
+        for (size_t i = 0; i < sizeof other_texts / sizeof *other_texts; i++)
+            if (strcmp(fd->other_of->name, other_texts[i].select) == 0)
+                return other_texts[i].texts[rng_next(&g->rng) % (sizeof other_texts[i].texts /
+                                                                  sizeof *other_texts[i].texts)];
+        return "Something the list does not have.";
+    }
     if (strstr(name, "email")) return arena_printf(a, "demo%03d@example.org", g->n);
     if (strstr(name, "phone")) return "";
     if (strcmp(name, "respondent_name") == 0)

@@ -125,6 +125,87 @@ const struct store_migration schema_migrations[] = {
      " data BLOB NOT NULL,"
      " created_at TEXT NOT NULL,"
      " UNIQUE (submission_id, field, instance));"},
+    {5, "accounts, sessions, tokens and the outbox",
+     /* Accounts (src/auth). Secrets are never stored: sessions, API tokens and reset links are
+      * kept as the BLAKE2b hash of their random token, passwords as argon2id hashes. Emails are
+      * stored normalised and are unique whatever their case (the expression index, which
+      * PostgreSQL reads too). institution_id links an institution's contact once institutions
+      * exist. Personal data: users.email and display_name, outbox.to_addr and body. The throttle
+      * counts failed sign-ins under 'email:ADDRESS' and 'addr:IP' keys. */
+     "CREATE TABLE users ("
+     " id TEXT PRIMARY KEY,"
+     " email TEXT NOT NULL,"
+     " display_name TEXT NOT NULL,"
+     " role TEXT NOT NULL CHECK (role IN ('admin','coordinator','panel','institution','trainer','partner')),"
+     " institution_id TEXT,"
+     " password_hash TEXT NOT NULL,"
+     " is_demo INTEGER NOT NULL DEFAULT 0,"
+     " created_at TEXT NOT NULL,"
+     " disabled_at TEXT);"
+     "CREATE UNIQUE INDEX users_by_email ON users (lower(email));"
+     "CREATE TABLE sessions ("
+     " token_hash TEXT PRIMARY KEY,"
+     " user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     " created_at TEXT NOT NULL,"
+     " last_seen_at TEXT NOT NULL,"
+     " expires_at TEXT NOT NULL);"
+     "CREATE INDEX sessions_by_user ON sessions (user_id);"
+     "CREATE INDEX sessions_by_expiry ON sessions (expires_at);"
+     "CREATE TABLE api_tokens ("
+     " id TEXT PRIMARY KEY,"
+     " user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     " name TEXT NOT NULL,"
+     " scope TEXT NOT NULL CHECK (scope IN ('read','submit','admin')),"
+     " token_hash TEXT NOT NULL UNIQUE,"
+     " created_at TEXT NOT NULL,"
+     " last_used_at TEXT,"
+     " revoked_at TEXT);"
+     "CREATE INDEX api_tokens_by_user ON api_tokens (user_id);"
+     "CREATE TABLE password_resets ("
+     " token_hash TEXT PRIMARY KEY,"
+     " user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     " created_at TEXT NOT NULL,"
+     " expires_at TEXT NOT NULL,"
+     " used_at TEXT);"
+     "CREATE INDEX password_resets_by_user ON password_resets (user_id, created_at);"
+     "CREATE TABLE outbox ("
+     " id TEXT PRIMARY KEY,"
+     " created_at TEXT NOT NULL,"
+     " to_addr TEXT NOT NULL,"
+     " subject TEXT NOT NULL,"
+     " body TEXT NOT NULL,"
+     " sent_at TEXT,"
+     " error TEXT);"
+     "CREATE TABLE signin_throttle ("
+     " key TEXT PRIMARY KEY,"
+     " failures INTEGER NOT NULL CHECK (failures >= 0),"
+     " last_failure_at TEXT NOT NULL);"},
+    {6, "a leaner submission value index",
+     /* Migration 3's index cost five B-trees and two foreign-key searches per row, and a needs-survey
+      * answer set has about 38 rows: most of the CPU of a submission. The table is now clustered on
+      * (field, submission, value), which is what by_submission was, so that index and the table's
+      * rowid go. New rows land at the end of each field's range, so a batch of submissions dirties
+      * a few pages per field; by_value put each row in the middle of its value's run, many more
+      * pages to write to the WAL and checkpoint (dropping it took a quarter of the CPU of a
+      * submission): counts per choice now read the field's range in one pass. by_key goes too, as
+      * deleting a submission's rows searches the clustered key once per field of its form. The
+      * foreign keys go (the program writes keys it has just read), and the cascade that erasure
+      * relies on is a trigger. The rows are rebuilt from the answers at the next open
+      * (submission_values_pending). */
+     "DROP TABLE submission_values;"
+     "CREATE TABLE submission_values ("
+     " field INTEGER NOT NULL,"
+     " submission INTEGER NOT NULL,"
+     " value TEXT NOT NULL,"
+     " number REAL,"
+     " PRIMARY KEY (field, submission, value)) WITHOUT ROWID;"
+     "CREATE INDEX submission_values_by_number ON submission_values (field, number) WHERE number IS NOT NULL;"
+     "CREATE TRIGGER submission_values_cascade AFTER DELETE ON submissions WHEN OLD.seq IS NOT NULL BEGIN"
+     " DELETE FROM submission_values WHERE submission = OLD.seq"
+     " AND field IN (SELECT id FROM submission_value_fields WHERE form_id = OLD.form_id); END;"
+     "INSERT INTO settings (key, value) SELECT 'submission_values_pending', 'yes'"
+     " WHERE EXISTS (SELECT 1 FROM submissions WHERE status = 'submitted')"
+     " ON CONFLICT (key) DO NOTHING;"},
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 

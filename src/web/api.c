@@ -7,6 +7,7 @@
 #include "forms/engine.h"
 #include "forms/form_json.h"
 #include "forms/form_store.h"
+#include "forms/revisions.h"
 #include "forms/submissions.h"
 #include "web/survey.h"
 #include "web/web.h"
@@ -74,6 +75,51 @@ static void api_form(struct http_request *req, struct http_response *res)
 
 static void batch_add(struct http_request *req, struct survey_form *sf, const char *lang, const char *json);
 
+/* The body's answers judged as the survey pages judge them, with defaults and calculations filled
+ * and answers to questions that do not apply dropped; NULL with the 422 sent when they are not
+ * acceptable. instance_id: the answer set's, for a correction (NULL for a new one). *lang: the
+ * form language of the messages (?lang=). */
+static struct answers *judged_answers(struct http_request *req, struct http_response *res, const struct form *f,
+                                      const char *instance_id, size_t *lang)
+{
+    struct err e;
+    err_clear(&e);
+    struct answers *ans = answers_from_json(req->arena, f, req->body, req->body_len, true, &e);
+    if (!ans) {
+        /* A broken or unknown-field body is judged like any other bad answer: 422, naming it. */
+        json_t *errors = json_array();
+        const char *colon = strstr(e.msg, ": ");
+        json_array_append_new(errors, json_pack("{s:s?, s:s}", "field",
+                                                colon ? arena_strndup(req->arena, e.msg, (size_t)(colon - e.msg)) : NULL,
+                                                "message", colon ? colon + 2 : e.msg));
+        send_json(res, 422, json_pack("{s:o}", "errors", errors));
+        return NULL;
+    }
+    const char *lang_code = http_query(req, "lang");
+    int li = lang_code ? form_language_index(f, lang_code) : -1;
+    *lang = li >= 0 ? (size_t)li : f->default_lang;
+    struct engine en;
+    engine_init(&en, f, ans, req->arena, *lang, i18n_find(f->languages[*lang].code));
+    en.instance_id = instance_id;
+    engine_apply_defaults(&en);
+    engine_calculate(&en);
+    /* Answers to questions that do not apply are dropped, as the pages never ask them. */
+    engine_clear_irrelevant(&en);
+    struct engine_problem *problems;
+    size_t n = engine_check_all(&en, &problems);
+    if (n) {
+        json_t *errors = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *item = json_pack("{s:s, s:s}", "field", problems[i].field->name, "message", problems[i].message);
+            if (problems[i].instance) json_object_set_new(item, "instance", json_integer(problems[i].instance));
+            json_array_append_new(errors, item);
+        }
+        send_json(res, 422, json_pack("{s:o}", "errors", errors));
+        return NULL;
+    }
+    return ans;
+}
+
 static void api_submit(struct http_request *req, struct http_response *res)
 {
     if (!req->content_type || strncasecmp(req->content_type, "application/json", 16) != 0) {
@@ -92,44 +138,110 @@ static void api_submit(struct http_request *req, struct http_response *res)
                                       "current_version", sf.version));
         return;
     }
-    struct err e;
-    err_clear(&e);
-    struct answers *ans = answers_from_json(req->arena, f, req->body, req->body_len, true, &e);
-    if (!ans) {
-        /* A broken or unknown-field body is judged like any other bad answer: 422, naming it. */
-        json_t *errors = json_array();
-        const char *colon = strstr(e.msg, ": ");
-        json_array_append_new(errors, json_pack("{s:s?, s:s}", "field",
-                                                colon ? arena_strndup(req->arena, e.msg, (size_t)(colon - e.msg)) : NULL,
-                                                "message", colon ? colon + 2 : e.msg));
-        send_json(res, 422, json_pack("{s:o}", "errors", errors));
-        return;
-    }
-    const char *lang_code = http_query(req, "lang");
-    int li = lang_code ? form_language_index(f, lang_code) : -1;
-    size_t lang = li >= 0 ? (size_t)li : f->default_lang;
-    struct engine en;
-    engine_init(&en, f, ans, req->arena, lang, i18n_find(f->languages[lang].code));
-    engine_apply_defaults(&en);
-    engine_calculate(&en);
-    /* Answers to questions that do not apply are dropped, as the pages never ask them. */
-    engine_clear_irrelevant(&en);
-    struct engine_problem *problems;
-    size_t n = engine_check_all(&en, &problems);
-    if (n) {
-        json_t *errors = json_array();
-        for (size_t i = 0; i < n; i++) {
-            json_t *item = json_pack("{s:s, s:s}", "field", problems[i].field->name, "message", problems[i].message);
-            if (problems[i].instance) json_object_set_new(item, "instance", json_integer(problems[i].instance));
-            json_array_append_new(errors, item);
-        }
-        send_json(res, 422, json_pack("{s:o}", "errors", errors));
-        return;
-    }
+    size_t lang;
+    struct answers *ans = judged_answers(req, res, f, NULL, &lang);
+    if (!ans) return;
     struct strbuf json;
     strbuf_init(&json, req->arena, 1024);
     answers_to_json(f, ans, &json);
     batch_add(req, &sf, f->languages[lang].code, json.data);
+}
+
+/* --- one submission and its corrections --------------------------------------------------------- */
+
+/* The submitted answer set {id} of the form {form_id}; false with the error sent when there is
+ * none. Drafts are their respondents' own work in progress: not found here. */
+static bool submission_or_error(struct http_request *req, struct http_response *res, struct revision *r)
+{
+    struct err e;
+    err_clear(&e);
+    int rc = revision_get(web_state(req)->store, req->arena, http_route(req, "id"), r, &e);
+    if (rc == 0 && (strcmp(r->form_id, http_route(req, "form_id")) != 0 || strcmp(r->status, "submitted") != 0))
+        rc = ERR_NOT_FOUND;
+    if (rc == ERR_NOT_FOUND) send_error(res, 404, "there is no submission with this id in this form");
+    else if (rc < 0) send_error(res, 503, "the submission cannot be read right now");
+    return rc == 0;
+}
+
+static void api_submission(struct http_request *req, struct http_response *res)
+{
+    struct revision r;
+    if (!submission_or_error(req, res, &r)) return;
+    struct revision_row *rows;
+    size_t n;
+    struct err e;
+    err_clear(&e);
+    if (revision_history(web_state(req)->store, req->arena, r.form_id, r.instance_id, &rows, &n, &e) < 0) {
+        send_error(res, 503, "the submission cannot be read right now");
+        return;
+    }
+    json_t *chain = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(chain, json_pack("{s:s, s:i, s:s, s:b}", "id", rows[i].id, "revision", rows[i].revision,
+                                               "submitted_at", rows[i].submitted_at, "current", rows[i].is_current));
+    /* The answers as stored, which is the shape the POSTs accept. */
+    json_t *answers = json_loads(r.answers, 0, NULL);
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:b, s:s?, s:s?, s:s, s:s, s:s?, s:o}",
+                            "id", r.id, "instance_id", r.instance_id, "form_id", r.form_id,
+                            "form_version", r.form_version, "revision", r.revision, "status", r.status,
+                            "current", r.is_current, "supersedes", r.supersedes,
+                            "current_id", r.is_current ? NULL : r.current_id, "lang", r.lang,
+                            "started_at", r.started_at, "submitted_at", r.submitted_at, "revisions", chain);
+    json_object_set_new(doc, "answers", answers ? answers : json_null());
+    send_json(res, 200, doc);
+}
+
+static void send_superseded(struct http_response *res, const char *current_id)
+{
+    send_json(res, 409, json_pack("{s:s, s:s?}", "error",
+                                  "this is not the current revision of the submission: correct the current one",
+                                  "current_id", current_id));
+}
+
+/* A correction: the full corrected answer set, judged like a new one against the version the
+ * submission answered, stored as its next revision before the 201. Corrections are rare, so they
+ * commit on their own rather than with the grouped submissions below. */
+static void api_revise(struct http_request *req, struct http_response *res)
+{
+    if (!req->content_type || strncasecmp(req->content_type, "application/json", 16) != 0) {
+        send_error(res, 415, "send the answers as application/json");
+        return;
+    }
+    struct revision r;
+    if (!submission_or_error(req, res, &r)) return;
+    /* Two people correcting at once: the second learns it, rather than overwrite the first. */
+    if (!r.is_current) {
+        send_superseded(res, r.current_id);
+        return;
+    }
+    struct survey_form sf;
+    if (survey_version(req, r.form_version_id, &sf) < 0) {
+        send_error(res, 503, "the form cannot be read right now");
+        return;
+    }
+    size_t lang;
+    struct answers *ans = judged_answers(req, res, sf.form, r.instance_id, &lang);
+    if (!ans) return;
+    struct store *st = web_state(req)->store;
+    struct submission rev;
+    struct err e;
+    err_clear(&e);
+    int rc = submission_revise(st, req->arena, sf.form, r.form_version_id, r.id, ans, &rev, &e);
+    if (rc == ERR_CONFLICT) {
+        /* Corrected by someone else between the check above and the commit. */
+        struct revision now;
+        err_clear(&e);
+        send_superseded(res, revision_get(st, req->arena, r.id, &now, &e) == 0 ? now.current_id : NULL);
+        return;
+    }
+    if (rc < 0) {
+        log_error("correcting %s: %s", r.id, e.msg);
+        send_error(res, 503, "the correction could not be stored; nothing was saved, try again");
+        return;
+    }
+    http_set_header(res, "Location", arena_printf(req->arena, "/api/v1/forms/%s/submissions/%s", r.form_id, rev.id));
+    send_json(res, 201, json_pack("{s:s, s:s, s:i, s:s, s:s}", "id", rev.id, "instance_id", rev.instance_id,
+                                  "revision", rev.revision, "supersedes", r.id, "form_version", r.form_version));
 }
 
 /* --- committing submissions together ------------------------------------------------------------ */
@@ -274,4 +386,6 @@ void api_routes(struct router *r)
     router_add(r, HTTP_GET, "/api/v1/forms", api_forms);
     router_add(r, HTTP_GET, "/api/v1/forms/{form_id}", api_form);
     router_add(r, HTTP_POST, "/api/v1/forms/{form_id}/submissions", api_submit);
+    router_add(r, HTTP_GET, "/api/v1/forms/{form_id}/submissions/{id}", api_submission);
+    router_add(r, HTTP_POST, "/api/v1/forms/{form_id}/submissions/{id}/revisions", api_revise);
 }

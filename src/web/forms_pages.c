@@ -116,6 +116,7 @@ static void form_overview(struct http_request *req, struct http_response *res)
     html_text(b, T(req, "Results"));
     html_lit(b, "</h2><ul>");
     link_item(b, arena_printf(req->arena, "/forms/%s/summary", form_id), T(req, "Summary of the answers"));
+    link_item(b, arena_printf(req->arena, "/forms/%s/submissions", form_id), T(req, "Each submission, to read or correct"));
     link_item(b, arena_printf(req->arena, "/forms/%s/export.csv", form_id), T(req, "Download as CSV"));
     link_item(b, arena_printf(req->arena, "/forms/%s/export.xlsx", form_id), T(req, "Download as Excel (XLSX)"));
     link_item(b, arena_printf(req->arena, "/forms/%s/export.json", form_id), T(req, "Download as JSON"));

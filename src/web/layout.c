@@ -1,6 +1,8 @@
 #include "web/layout.h"
 
+#include "auth/principal.h"
 #include "html/html.h"
+#include "web/access.h"
 #include "web/static_assets.h"
 #include "web/web.h"
 
@@ -58,6 +60,43 @@ static void language_links(struct http_request *req, struct strbuf *b)
     html_lit(b, "</ul></nav>");
 }
 
+/* Who is reading: "Sign in", or their name, their pages and a sign-out button (a form, so that
+ * signing out is a POST with the CSRF value and no link or image elsewhere can sign anyone out). */
+static void account_links(struct http_request *req, struct http_response *res, const char *nav_current)
+{
+    struct strbuf *b = &res->body;
+    const struct auth_principal *who = web_state(req)->who;
+    html_lit(b, "<div class=\"account\">");
+    if (!auth_signed_in(who) || who->via != AUTH_VIA_SESSION) {
+        if (!nav_current || strcmp(nav_current, "signin") != 0) {
+            html_lit(b, "<a href=\"/signin\">");
+            html_text(b, T(req, "Sign in"));
+            html_lit(b, "</a>");
+        }
+        html_lit(b, "</div>");
+        return;
+    }
+    html_lit(b, "<a href=\"/account/tokens\"");
+    if (nav_current && strcmp(nav_current, "account") == 0) html_lit(b, " aria-current=\"page\"");
+    html_lit(b, "><span class=\"visually-hidden\">");
+    html_text(b, T(req, "Signed in as"));
+    html_lit(b, " </span>");
+    html_text(b, who->display_name);
+    html_lit(b, "</a>");
+    if (who->role == AUTH_ROLE_ADMIN) {
+        html_lit(b, " <a href=\"/admin/outbox\"");
+        if (nav_current && strcmp(nav_current, "outbox") == 0) html_lit(b, " aria-current=\"page\"");
+        html_lit(b, ">");
+        html_text(b, T(req, "Outbox"));
+        html_lit(b, "</a>");
+    }
+    html_lit(b, " <form method=\"post\" action=\"/signout\">");
+    access_csrf_field(req, res);
+    html_lit(b, "<button type=\"submit\">");
+    html_text(b, T(req, "Sign out"));
+    html_lit(b, "</button></form></div>");
+}
+
 void layout_begin(struct http_request *req, struct http_response *res, const char *title,
                   const char *nav_current)
 {
@@ -90,6 +129,7 @@ void layout_begin(struct http_request *req, struct http_response *res, const cha
     }
     html_lit(b, "</ul></nav>");
     language_links(req, b);
+    account_links(req, res, nav_current);
     html_lit(b, "</header><main id=\"main\" tabindex=\"-1\">");
 }
 

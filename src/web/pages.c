@@ -140,6 +140,8 @@ static const char *status_sentence(struct http_request *req, int status)
 {
     switch (status) {
     case 400: return T(req, "The request could not be understood.");
+    case 403: return T(req, "You may not do this. Nothing was changed.");
+    case 410: return T(req, "What was here is no longer available.");
     case 404: return T(req, "There is no page at this address.");
     case 405: return T(req, "This page does not accept that kind of request.");
     case 413: return T(req, "What was sent is too large.");
@@ -152,6 +154,8 @@ static const char *status_title(struct http_request *req, int status)
 {
     switch (status) {
     case 400: return T(req, "Bad request");
+    case 403: return T(req, "Access refused");
+    case 410: return T(req, "Gone");
     case 404: return T(req, "Page not found");
     case 405: return T(req, "Not allowed");
     case 413: return T(req, "Too large");

@@ -39,7 +39,10 @@ static const char *shorten(struct arena *a, const char *s, size_t max)
 static const char *field_label(const struct view *v, const struct form_field *fd)
 {
     const char *l = form_text(v->f, fd->label, v->lang);
-    return *l ? l : fd->name;
+    if (!*l) l = fd->name;
+    /* Every text question that or_other adds says "Specify other.": its select's says which. */
+    if (fd->other_of) return arena_printf(v->req->arena, T(v->req, "%s (%s)"), l, field_label(v, fd->other_of));
+    return l;
 }
 
 /* A number as people write it: no decimals when whole, else at most two. */

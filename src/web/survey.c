@@ -4,6 +4,7 @@
 #include "forms/attachments.h"
 #include "forms/form_store.h"
 #include "forms/render.h"
+#include "forms/revisions.h"
 #include "forms/submissions.h"
 #include "html/html.h"
 #include "web/layout.h"
@@ -78,6 +79,18 @@ static struct cached_form *form_for_version(struct http_request *req, const char
     form_pages_build(&s->arena, s->form, &s->pages);
     s->version_id = strdup(version_id);
     return s;
+}
+
+int survey_version(struct http_request *req, const char *version_id, struct survey_form *out)
+{
+    struct cached_form *cf = form_for_version(req, version_id);
+    if (!cf) return ERR_INTERNAL;
+    out->version_id = cf->version_id;
+    out->version = cf->form->version;
+    out->form = cf->form;
+    out->pages = &cf->pages;
+    out->slot = cf;
+    return 0;
 }
 
 int survey_latest(struct http_request *req, const char *form_id, struct survey_form *out)
@@ -171,11 +184,16 @@ static bool open_draft(struct http_request *req, struct http_response *res, stru
     return false;
 }
 
+static const char *page_url(struct arena *a, const char *base, const struct form_pages *pages,
+                            struct form_pos pos)
+{
+    if ((size_t)pos.page >= pages->n) return arena_printf(a, "%s/review", base);
+    return arena_printf(a, "%s/p/%d?i=%d%s", base, pos.page + 1, pos.instance, pos.ask_more ? "&more=1" : "");
+}
+
 static const char *pos_url(struct visit *v, struct form_pos pos)
 {
-    if ((size_t)pos.page >= v->cf->pages.n) return arena_printf(v->req->arena, "%s/review", v->base);
-    return arena_printf(v->req->arena, "%s/p/%d?i=%d%s", v->base, pos.page + 1, pos.instance,
-                        pos.ask_more ? "&more=1" : "");
+    return page_url(v->req->arena, v->base, &v->cf->pages, pos);
 }
 
 static bool read_pos(struct http_request *req, struct visit *v, struct form_pos *pos)
@@ -427,6 +445,12 @@ static void handle_page_post(struct http_request *req, struct http_response *res
         bool found;
         struct form_pos prev = form_pages_prev(&v.en, &v.cf->pages, pos, &found);
         location = found ? pos_url(&v, prev) : arena_printf(req->arena, "/s/%s", v.sub.form_id);
+        /* Before the first page of a correction lies the submission it corrects, not the intro. */
+        struct revision r;
+        struct err e;
+        if (!found && revision_is_correction(&v.sub) &&
+            revision_get(web_state(req)->store, req->arena, v.sub.id, &r, &e) == 0 && r.supersedes)
+            location = arena_printf(req->arena, "/forms/%s/submissions/%s", v.sub.form_id, r.supersedes);
     } else if (strcmp(go, "save") == 0) {
         location = arena_printf(req->arena, "%s/saved", v.base);
     } else {
@@ -586,12 +610,47 @@ static void handle_saved(struct http_request *req, struct http_response *res)
     survey_end(&v, res);
 }
 
+void survey_render_answers(struct strbuf *b, struct engine *en, const struct form_pages *pages,
+                           const char *base)
+{
+    const struct form *f = en->form;
+    html_lit(b, "<dl class=\"review\">");
+    for (size_t i = 0; i < f->nfields; i++) {
+        const struct form_field *fd = &f->fields[i];
+        if (!form_type_is_input(fd->type)) continue;
+        int first = form_field_repeat(fd) ? 1 : 0;
+        int last = first ? answers_repeat_count(en->ans, form_field_repeat(fd)->name) : 0;
+        for (int k = first; k <= last; k++) {
+            if (!engine_relevant(en, fd, k)) continue;
+            html_lit(b, "<div><dt>");
+            render_text(b, en, form_text(f, fd->label, en->lang), k);
+            if (k) strbuf_printf(b, " (%d)", k);
+            html_lit(b, "</dt><dd>");
+            render_answer(b, en, fd, k);
+            if (base) {
+                html_lit(b, " <a href=\"");
+                html_url(b, page_url(en->a, base, pages, form_pages_find(pages, fd, k)));
+                html_lit(b, "\">");
+                html_text(b, i18n_get(en->ui, "Change"));
+                html_lit(b, "<span class=\"visually-hidden\"> ");
+                render_text(b, en, form_text(f, fd->label, en->lang), k);
+                html_lit(b, "</span></a>");
+            }
+            html_lit(b, "</dd></div>");
+        }
+    }
+    html_lit(b, "</dl>");
+}
+
 static void show_review(struct visit *v, struct http_response *res, const struct engine_problem *problems,
                         size_t nproblems)
 {
     struct strbuf *b = &res->body;
     const struct i18n_lang *ui = v->en.ui;
-    survey_begin(v, res, i18n_get(ui, "Check your answers"));
+    /* A correction (revisions.h) goes through the same pages, saying what it is. */
+    bool correction = revision_is_correction(&v->sub);
+    const char *heading = correction ? i18n_get(ui, "Check the corrected answers") : i18n_get(ui, "Check your answers");
+    survey_begin(v, res, heading);
     struct render_error *errors = arena_alloc(v->req->arena, (nproblems + 1) * sizeof *errors);
     for (size_t i = 0; i < nproblems; i++) errors[i] = (struct render_error){problems[i].field, problems[i].message};
     if (nproblems) {
@@ -611,34 +670,18 @@ static void show_review(struct visit *v, struct http_response *res, const struct
         html_lit(b, "</ul></div>");
     }
     html_lit(b, "<h1>");
-    html_text(b, i18n_get(ui, "Check your answers"));
-    html_lit(b, "</h1><dl class=\"review\">");
-    const struct form *f = v->cf->form;
-    for (size_t i = 0; i < f->nfields; i++) {
-        const struct form_field *fd = &f->fields[i];
-        if (!form_type_is_input(fd->type)) continue;
-        int first = form_field_repeat(fd) ? 1 : 0;
-        int last = first ? answers_repeat_count(v->ans, form_field_repeat(fd)->name) : 0;
-        for (int k = first; k <= last; k++) {
-            if (!engine_relevant(&v->en, fd, k)) continue;
-            html_lit(b, "<div><dt>");
-            render_text(b, &v->en, form_text(f, fd->label, v->en.lang), k);
-            if (k) strbuf_printf(b, " (%d)", k);
-            html_lit(b, "</dt><dd>");
-            render_answer(b, &v->en, fd, k);
-            html_lit(b, " <a href=\"");
-            html_url(b, pos_url(v, form_pages_find(&v->cf->pages, fd, k)));
-            html_lit(b, "\">");
-            html_text(b, i18n_get(ui, "Change"));
-            html_lit(b, "<span class=\"visually-hidden\"> ");
-            render_text(b, &v->en, form_text(f, fd->label, v->en.lang), k);
-            html_lit(b, "</span></a></dd></div>");
-        }
+    html_text(b, heading);
+    html_lit(b, "</h1>");
+    if (correction) {
+        html_lit(b, "<p>");
+        html_text(b, i18n_get(ui, "Saving makes a new revision of the submission; the earlier one is kept."));
+        html_lit(b, "</p>");
     }
-    html_lit(b, "</dl><form method=\"post\" action=\"");
+    survey_render_answers(b, &v->en, &v->cf->pages, v->base);
+    html_lit(b, "<form method=\"post\" action=\"");
     html_url(b, arena_printf(v->req->arena, "%s/submit", v->base));
     html_lit(b, "\"><button type=\"submit\">");
-    html_text(b, i18n_get(ui, "Send my answers"));
+    html_text(b, correction ? i18n_get(ui, "Save the correction") : i18n_get(ui, "Send my answers"));
     html_lit(b, "</button></form>");
     survey_end(v, res);
 }
@@ -649,6 +692,58 @@ static void handle_review(struct http_request *req, struct http_response *res)
     if (!open_draft(req, res, &v)) return;
     engine_calculate(&v.en);
     show_review(&v, res, NULL, 0);
+}
+
+/* The submission page of a revision, for coordinators (web/submission_pages.c). */
+static const char *submission_page(struct visit *v, const char *id)
+{
+    return arena_printf(v->req->arena, "/forms/%s/submissions/%s", v->sub.form_id, id);
+}
+
+/* A correction draft becomes the new revision. When the submission was corrected by someone else
+ * since this correction began, nothing is saved and the draft stays as it is: the page says so
+ * and links to the current revision. */
+static void submit_correction(struct visit *v, struct http_response *res)
+{
+    struct http_request *req = v->req;
+    struct store *st = web_state(req)->store;
+    struct err e;
+    err_clear(&e);
+    int rc = revision_submit_correction(st, req->arena, v->cf->form, v->sub.id, v->ans, &e);
+    if (rc == 0) {
+        http_redirect(res, 303, arena_printf(req->arena, "%s/done", v->base));
+        return;
+    }
+    if (rc != ERR_CONFLICT) {
+        log_error("submitting correction %s: %s", v->sub.id, e.msg);
+        page_error(req, res, 503, NULL);
+        return;
+    }
+    struct revision mine;
+    err_clear(&e);
+    const char *current = NULL;
+    if (revision_get(st, req->arena, v->sub.id, &mine, &e) == 0) current = mine.current_id;
+    struct strbuf *b = &res->body;
+    res->status = 409;
+    survey_begin(v, res, i18n_get(v->en.ui, "This submission was corrected meanwhile"));
+    html_lit(b, "<h1>");
+    html_text(b, i18n_get(v->en.ui, "This submission was corrected meanwhile"));
+    html_lit(b, "</h1><p>");
+    html_text(b, i18n_get(v->en.ui, "Someone else saved a correction of this submission after you began yours, so yours was not saved: it would have overwritten theirs. Your corrected answers are kept here as a draft."));
+    html_lit(b, "</p><ul>");
+    if (current) {
+        html_lit(b, "<li><a href=\"");
+        html_url(b, submission_page(v, current));
+        html_lit(b, "\">");
+        html_text(b, i18n_get(v->en.ui, "See the current revision, and correct it if needed"));
+        html_lit(b, "</a></li>");
+    }
+    html_lit(b, "<li><a href=\"");
+    html_url(b, arena_printf(req->arena, "%s/review", v->base));
+    html_lit(b, "\">");
+    html_text(b, i18n_get(v->en.ui, "Back to your corrected answers"));
+    html_lit(b, "</a></li></ul>");
+    survey_end(v, res);
 }
 
 static void handle_submit(struct http_request *req, struct http_response *res)
@@ -667,6 +762,10 @@ static void handle_submit(struct http_request *req, struct http_response *res)
     }
     struct err e;
     err_clear(&e);
+    if (revision_is_correction(&v.sub)) {
+        submit_correction(&v, res);
+        return;
+    }
     /* The thank-you page is only reached once this commit has returned: the answers are on disk. */
     if (submission_submit(web_state(req)->store, v.cf->form, v.sub.id, v.ans, &e) < 0) {
         log_error("submitting %s: %s", v.sub.id, e.msg);
@@ -686,6 +785,21 @@ static void handle_done(struct http_request *req, struct http_response *res)
     }
     struct strbuf *b = &res->body;
     v.sub.resume_code = NULL;
+    if (revision_is_correction(&v.sub)) {
+        survey_begin(&v, res, i18n_get(v.en.ui, "Correction saved"));
+        html_lit(b, "<h1>");
+        html_text(b, i18n_get(v.en.ui, "Correction saved"));
+        html_lit(b, "</h1><p>");
+        html_text(b, arena_printf(req->arena, i18n_get(v.en.ui, "The corrected answers are saved as revision %d of the submission."),
+                                  v.sub.revision));
+        html_lit(b, "</p><p><a href=\"");
+        html_url(b, submission_page(&v, v.sub.id));
+        html_lit(b, "\">");
+        html_text(b, i18n_get(v.en.ui, "Back to the submission"));
+        html_lit(b, "</a></p>");
+        survey_end(&v, res);
+        return;
+    }
     survey_begin(&v, res, i18n_get(v.en.ui, "Thank you"));
     html_lit(b, "<h1>");
     html_text(b, i18n_get(v.en.ui, "Thank you"));

@@ -24,10 +24,21 @@ struct survey_form {
     void *slot;          /* the cache entry, for pinning */
 };
 int survey_latest(struct http_request *req, const char *form_id, struct survey_form *out);
+/* The same for a given version (the one an answer set answered); ERR_INTERNAL when it cannot be
+ * built. version_id must be an existing version's id. */
+int survey_version(struct http_request *req, const char *version_id, struct survey_form *out);
 /* Keeps a cached form (and its version_id) alive past the request, until unpinned, on the same
  * worker. */
 void survey_form_pin(struct survey_form *sf);
 void survey_form_unpin(void *slot);
+
+/* The answers as the review page lists them: every question that applies, labelled in the
+ * engine's form language, with its answer; and a "Change" link to its page when base (a draft's
+ * address, "/s/FORM/r/TOKEN") is given. For the coordinators' pages too (base NULL). */
+struct engine;
+struct strbuf;
+void survey_render_answers(struct strbuf *b, struct engine *en, const struct form_pages *pages,
+                           const char *base);
 
 /* Per-worker cache of parsed forms (web.c owns one per worker). */
 struct survey_cache;

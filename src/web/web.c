@@ -3,11 +3,15 @@
 #include "base/log.h"
 #include "http/router.h"
 #include "program/schema.h"
+#include "web/access.h"
+#include "web/account_pages.h"
+#include "web/admin_pages.h"
 #include "web/api.h"
 #include "web/export_pages.h"
 #include "web/forms_pages.h"
 #include "web/pages.h"
 #include "web/static_assets.h"
+#include "web/submission_pages.h"
 #include "web/summary_page.h"
 #include "web/survey.h"
 
@@ -36,11 +40,15 @@ static void build_routes(struct router *r)
     forms_pages_routes(r);
     export_routes(r);
     summary_page_routes(r);
+    account_routes(r);
+    admin_routes(r);
+    submission_pages_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)
 {
     web.config = *config;
+    access_init(&(struct access_config){.trust_proxy = config->trust_proxy, .public_url = config->public_url});
     if (i18n_init(e) < 0) return -1;
     if (static_assets_init() < 0) return err_set(e, ERR_INTERNAL, "an embedded asset is missing");
     web.router = router_new();
@@ -89,7 +97,7 @@ static void choose_language(struct http_request *req, struct http_response *res,
     if (asked && i18n_find(asked)) {
         char *cookie = arena_printf(req->arena, "lang=%s; Path=/; Max-Age=31536000; SameSite=Lax",
                                     i18n_find(asked)->code);
-        http_set_header(res, "Set-Cookie", cookie);
+        http_add_header(res, "Set-Cookie", cookie);
     }
     http_set_header(res, "Content-Language", st->lang->code);
 }
@@ -102,6 +110,7 @@ static void attach_state(struct http_request *req)
     st->surveys = w ? w->surveys : NULL;
     st->batch = w ? w->batch : NULL;
     st->lang = i18n_default();
+    st->who = &auth_anonymous;
     req->app = st;
 }
 
@@ -109,6 +118,7 @@ void web_handle(struct http_request *req, struct http_response *res)
 {
     attach_state(req);
     choose_language(req, res, web_state(req));
+    if (!access_attach(req, res)) return;
 
     http_handler handler = NULL;
     unsigned allowed = 0;

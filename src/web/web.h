@@ -14,17 +14,22 @@
 
 struct web_config {
     const char *db_target; /* where each worker opens its database connection */
+    bool trust_proxy;      /* a proxy in front sets X-Forwarded-Proto/-For (web/access.h) */
+    const char *public_url; /* the address links in emails start with, "https://host" */
 };
 
 /* What a handler needs beyond the request itself; reached through web_state(req). */
 struct survey_cache;
 struct api_batch;
+struct auth_principal;
 
 struct web_state {
     const struct i18n_lang *lang;
     struct store *store;
     struct survey_cache *surveys; /* the worker's parsed forms */
     struct api_batch *batch;      /* the worker's submissions waiting for their commit */
+    const struct auth_principal *who; /* never NULL: auth_anonymous or the signed-in user (web/access.h) */
+    const char *csrf_cookie;      /* an anonymous reader's CSRF cookie, once read or set */
 };
 
 int web_init(const struct web_config *config, struct err *e);

@@ -379,16 +379,18 @@ const ANSWERS_KEYBOARD = {
   training_needs: ['online_safety', 'coding_robotics'], training_mode: 'in_person',
   tech_frequency: 'weekly', learners_find_info: '3', learners_safe_online: '4',
   tech_purposes: ['presenting', 'practice'],
-  barriers: ['cost_devices', 'connectivity', 'electricity'], biggest_barrier: 'connectivity',
-  help_most: 'devices', digital_plan: 'in_progress', anything_else: 'We share one projector.',
+  barriers: ['cost_devices', 'connectivity', 'electricity', 'other'], barriers_other: 'Break-ins at night',
+  biggest_barrier: 'connectivity', help_most: 'devices', digital_plan: 'in_progress', anything_else: 'We share one projector.',
   consent: 'yes', contact_pilot: 'yes',
 };
 
 // A second path: other answers that skip pages (no internet, never uses technology, one barrier,
-// no consent), an "Other" role and an "Other" country (the hint says to choose it).
+// no consent), an "Other" role and an "Other" country (the hint says to choose it), each said on
+// the page after (role_other, country_other: the text questions or_other adds).
 const ANSWERS_SHORT = {
   ...ANSWERS_KEYBOARD,
-  role: 'other', respondent_name: 'Jean Martin', email: 'jean@example.org', country: 'other', region: 'Bretagne',
+  role: 'other', role_other: 'Librarian', respondent_name: 'Jean Martin', email: 'jean@example.org',
+  country: 'other', country_other: 'Canada', region: 'Québec',
   connection: 'none', tech_frequency: 'never', barriers: ['connectivity'], consent: 'no', anything_else: '',
 };
 
@@ -569,13 +571,14 @@ async function checkErrorPage(page, res, field, typed, message, shot) {
   check((await focusedId(page)) === `f-${field}`, `the summary's link moved the focus to "${await focusedId(page)}", not to #f-${field}`);
 }
 
-// Text as the review page shows it: question → answer (without the "Change" link).
+// Text as the review page shows it: [question, answer] in order (without the "Change" link). A list,
+// not a map: every "Specify other." that or_other adds has the same question text.
 async function reviewAnswers(page) {
-  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('dl.review > div')].map((d) => {
+  return page.evaluate(() => [...document.querySelectorAll('dl.review > div')].map((d) => {
     const dd = d.querySelector('dd').cloneNode(true);
     dd.querySelectorAll('a').forEach((a) => a.remove());
     return [d.querySelector('dt').textContent.trim(), dd.textContent.trim()];
-  })));
+  }));
 }
 
 // The whole survey by keyboard, from the intro page to the thank-you page. bad: one field answered
@@ -641,8 +644,9 @@ async function surveyByKeyboard(page, answers, bad, shots = {}) {
   check((await h1Text(page)) === 'Check your answers', `the review page's h1 is "${await h1Text(page)}"`);
   const review = await reviewAnswers(page);
   for (const [name, { question, answer }] of Object.entries(shown)) {
-    check(question in review, `the review does not list "${question}" (${name})`);
-    check(review[question] === answer, `the review shows "${review[question]}" for "${question}", answered "${answer}"`);
+    const listed = review.filter(([q]) => q === question).map(([, a]) => a);
+    check(listed.length > 0, `the review does not list "${question}" (${name})`);
+    check(listed.includes(answer), `the review shows ${JSON.stringify(listed)} for "${question}", answered "${answer}"`);
   }
   const change = await page.locator('dl.review a .visually-hidden').first().boundingBox();
   check(change && change.width <= 1 && change.height <= 1, `the hidden part of "Change" links shows (${JSON.stringify(change)})`);
@@ -663,6 +667,8 @@ test('survey by keyboard alone, JavaScript off: error fixed, biggest barrier, re
     { question: 'survey-question.png', error: 'survey-error.png', review: 'survey-review.png' });
   const at = (f) => pages.findIndex((p) => p.includes(f));
   check(at('biggest_barrier') > at('barriers'), `the biggest barrier is not on a later page than the barriers (${JSON.stringify(pages)})`);
+  check(at('barriers_other') === at('biggest_barrier'), `"Specify other." for the barriers is not on the page after them (${JSON.stringify(pages)})`);
+  check(at('role_other') < 0, 'the role\'s "Specify other." was asked though the role is not "Other"');
 }, 60_000);
 
 test('survey by keyboard, JavaScript on: another path (pages skipped, an "Other" role)', async (t) => {
@@ -673,7 +679,13 @@ test('survey by keyboard, JavaScript on: another path (pages skipped, an "Other"
   const asked = pages.flat();
   for (const f of ['reliability', 'tech_purposes', 'biggest_barrier', 'contact_pilot'])
     check(!asked.includes(f), `"${f}" was asked though it does not apply`);
-  check(review['What is your role?'] === 'Other', `the review shows the role as "${review['What is your role?']}"`);
+  const at = (f) => pages.findIndex((p) => p.includes(f));
+  for (const f of ['role', 'country'])
+    check(at(`${f}_other`) === at(f) + 1, `"${f}_other" is not on the page after "${f}" (${JSON.stringify(pages)})`);
+  const role = review.findIndex(([q]) => q === 'What is your role?');
+  check(role >= 0 && review[role][1] === 'Other', `the review shows the role as ${JSON.stringify(review[role])}`);
+  check(JSON.stringify(review[role + 1]) === JSON.stringify(['Specify other.', 'Librarian']),
+    `the review shows ${JSON.stringify(review[role + 1])} after the role, not what "Other" is`);
 }, 60_000);
 
 // The answers as a posted page form: every field, every page (a page reads only its own fields).
@@ -715,10 +727,12 @@ test('axe-core on the survey: intro, question, errors, review, thank you', async
   await page.goto(SURVEY);
   await axeProblems(page, 'intro', problems, lesser);
   const { pages, review } = await draftToReview(page, ANSWERS_KEYBOARD);
-  await page.goto(pages[1]); // the institution: radios, the country list, numbers, checkboxes
+  await page.goto(pages[1]); // the institution: text, radios, the country list
   await axeProblems(page, 'question page', problems, lesser);
   await page.goto(`${pages[1]}&lang=de`);
   await axeProblems(page, 'question page (de)', problems, lesser);
+  await page.goto(pages[2]); // after the country (its "Specify other." hidden): numbers, checkboxes
+  await axeProblems(page, 'question page after the country', problems, lesser);
   await page.fill('#f-learners', '0');
   await page.fill('#f-region', '');
   const [res] = await Promise.all([page.waitForNavigation(), page.click('button[value="next"]')]);
@@ -727,7 +741,7 @@ test('axe-core on the survey: intro, question, errors, review, thank you', async
   await axeProblems(page, 'page with errors', problems, lesser);
   await page.fill('#f-learners', ANSWERS_KEYBOARD.learners);
   await page.fill('#f-region', ANSWERS_KEYBOARD.region);
-  await Promise.all([page.waitForURL('**/p/3?i=0'), page.click('button[value="next"]')]);
+  await Promise.all([page.waitForURL('**/p/5?i=0'), page.click('button[value="next"]')]);
   await page.goto(review);
   await axeProblems(page, 'review', problems, lesser);
   await Promise.all([page.waitForURL('**/done'), page.click('form[action$="/submit"] button')]);
@@ -743,11 +757,12 @@ test('survey resume code: save, new browser context, continue where one left off
   await page.check('#f-role-2');
   await page.fill('#f-respondent_name', 'Lena Weber');
   await page.fill('#f-email', 'lena@example.org');
-  await Promise.all([page.waitForURL('**/p/2?i=0'), page.click('button[value="next"]')]);
+  // p/2, the role's "Specify other.", does not apply
+  await Promise.all([page.waitForURL('**/p/3?i=0'), page.click('button[value="next"]')]);
   const page2 = new URL(page.url()).pathname;
   await page.fill('#f-institution_name', 'Gesamtschule Nord');
+  await page.check('#f-education_type-2');
   await page.selectOption('#f-country', 'DE');
-  await page.fill('#f-learners', '640');
   await Promise.all([page.waitForURL('**/saved'), page.click('button[value="save"]')]);
   const code = (await page.locator('main .code').textContent()).trim();
   check(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(code), `the saved page shows "${code}" as the resume code`);
@@ -760,7 +775,7 @@ test('survey resume code: save, new browser context, continue where one left off
   check(new URL(other.url()).pathname === page2, `the code led to ${other.url()}, not back to ${page2}`);
   check((await other.inputValue('#f-institution_name')) === 'Gesamtschule Nord', 'the institution name was not kept');
   check((await other.inputValue('#f-country')) === 'DE', 'the country was not kept');
-  check((await other.inputValue('#f-learners')) === '640', 'the number of learners was not kept');
+  check(await other.isChecked('#f-education_type-2'), 'the kind of education was not kept');
   check((await other.locator('footer .code').textContent()).trim() === code, 'the page does not show the same resume code');
   await Promise.all([other.waitForURL('**/p/1?i=0'), other.click('button[value="back"]')]);
   check(await other.isChecked('#f-role-2'), 'the role on the first page was not kept');
@@ -777,7 +792,7 @@ test('survey at 320 px: no horizontal scrolling, no squeezed controls (every pag
   await page.goto(SURVEY);
   const urls = [SURVEY];
   const { pages, review } = await draftToReview(page, ANSWERS_KEYBOARD);
-  const country = pages.find((u) => u.includes('/p/2?'));
+  const country = pages.find((u) => u.includes('/p/3?'));
   urls.push(...pages, review, ...['fr', 'de', 'pl'].map((l) => `${country}&lang=${l}`));
   const wide = [];
   for (const url of urls) {

@@ -1,4 +1,6 @@
 """Answering a form through the pages, with no JavaScript: the real binary over HTTP."""
+import csv
+import io
 import json
 import os
 import re
@@ -12,6 +14,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, run_cli  # noqa: E402
 
 FORM = os.path.join(os.path.dirname(__file__), 'forms', 'skip.md')
+OTHER_FORM = os.path.join(os.path.dirname(__file__), 'forms', 'other.md')
 
 
 def form_body(fields):
@@ -239,6 +242,170 @@ class Api(unittest.TestCase):
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
             results = list(pool.map(lambda _: self.submit(body)[0], range(64)))
         self.assertEqual(results, [201] * 64)
+
+
+class OrOther(unittest.TestCase):
+    """or_other: the text question NAME_other ("Specify other.") that the importer adds after the
+    select, through the pages, the API and the export."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(demo=False)
+        code, out, err = run_cli('form', 'import', OTHER_FORM, '--db', cls.server.db)
+        assert code == 0, err
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def post(self, path, fields):
+        status, headers, _ = self.server.request('POST', path, body=form_body(fields),
+                                                 headers={'Content-Type': 'application/x-www-form-urlencoded'})
+        self.assertEqual(status, 303, path)
+        return headers['location']
+
+    def page(self, location):
+        status, _, body = self.server.get(location)
+        self.assertEqual(status, 200, location)
+        html = body.decode()
+        names = []
+        for n in re.findall(r'name="f-([^"]+)"', html):
+            if n not in names:
+                names.append(n)
+        return html, names
+
+    def answer(self, location, fields):
+        return self.post(location.split('?')[0], {'i': '0', 'go': 'next', **{'f-' + k: v for k, v in fields.items()}})
+
+    def start(self):
+        return self.post('/s/other-test/start', {'lang': 'en'})
+
+    def submit(self, review):
+        self.assertTrue(review.endswith('/review'), review)
+        done = self.post(review[:-len('/review')] + '/submit', {})
+        self.assertTrue(done.endswith('/done'), done)
+
+    def csv_rows(self):
+        code, out, err = run_cli('export', 'other-test', '--format', 'csv', '--output', '-', '--db', self.server.db)
+        self.assertEqual(code, 0, err)
+        reader = csv.reader(io.StringIO(out.lstrip('\ufeff'), newline=''))
+        header = next(reader)
+        return header, [dict(zip(header, row)) for row in reader]
+
+    def test_validate_counts_the_added_questions(self):
+        code, out, _ = run_cli('form', 'validate', OTHER_FORM)
+        self.assertEqual(code, 0)
+        self.assertIn('5 questions (2 added by or_other)', out)
+
+    def test_other_through_the_pages_to_the_export(self):
+        loc = self.start()
+        html, names = self.page(loc)
+        # The select alone: what follows it reads it, so it is on the next page.
+        self.assertEqual(names, ['kind'])
+        self.assertEqual(html.count('value="other"'), 1)
+        loc = self.answer(loc, {'kind': 'other'})
+        self.assertIn('/p/2?', loc)
+        html, names = self.page(loc)
+        self.assertEqual(names, ['kind_other', 'town'])  # the text box first, then the rest of the group
+        self.assertIn('Specify other.', html)
+        self.assertIn('About the school', html)
+        self.assertIn('Précisez votre réponse « Autre ».', self.page(loc + '&lang=fr')[0])
+        loc = self.answer(loc, {'kind_other': 'Public library', 'town': 'Ełk'})
+        html, names = self.page(loc)
+        self.assertEqual(names, ['barriers'])
+        self.assertEqual(html.count('value="other"'), 1)  # the list's own "other": no second one
+        loc = self.answer(loc, {'barriers': ['power', 'other']})
+        html, names = self.page(loc)
+        self.assertEqual(names, ['barriers_other'])
+        review = self.answer(loc, {'barriers_other': 'Thefts, twice last year'})
+        html, _ = self.page(review)
+        for text in ('Specify other.', 'Public library', 'Thefts, twice last year'):
+            self.assertIn(text, html)
+        self.submit(review)
+        header, rows = self.csv_rows()
+        self.assertEqual(header.count('barriers/other'), 1)
+        self.assertEqual(header.index('school/kind_other'), header.index('school/kind') + 1)
+        self.assertEqual(header.index('barriers_other'), header.index('barriers/other') + 1)
+        row = [r for r in rows if r['school/town'] == 'Ełk'][0]
+        self.assertEqual(row['school/kind'], 'other')
+        self.assertEqual(row['school/kind_other'], 'Public library')
+        self.assertEqual(row['barriers'], 'power other')
+        self.assertEqual(row['barriers/other'], '1')
+        self.assertEqual(row['barriers_other'], 'Thefts, twice last year')
+        # The summary lists the texts, under a heading that says whose "other" they are.
+        status, _, body = self.server.get('/forms/other-test/summary?q=kind_other')
+        self.assertEqual(status, 200)
+        html = body.decode()
+        self.assertIn('Specify other. (What kind of institution is it?)', html)
+        self.assertIn('<li>Public library</li>', html)
+
+    def test_other_unchosen_keeps_no_text(self):
+        loc = self.start()
+        first = loc
+        loc = self.answer(first, {'kind': 'other'})
+        self.answer(loc, {'kind_other': 'Mobile classroom bus', 'town': 'Vidin'})
+        # The respondent changes their mind: the text box no longer applies, and what it held, or
+        # what a forged post puts in it, is not kept.
+        loc = self.answer(first, {'kind': 'club'})
+        self.assertIn('/p/2?', loc)
+        html, names = self.page(loc)
+        self.assertEqual(names, ['town'])
+        self.assertNotIn('Specify other.', html)
+        loc = self.answer(loc, {'town': 'Vidin', 'kind_other': 'forged'})
+        review = self.answer(loc, {'barriers': 'cost', 'barriers_other': 'forged too'})
+        html, _ = self.page(review)  # barriers_other's page did not apply: straight to the review
+        for text in ('Mobile classroom bus', 'forged', 'Specify other.'):
+            self.assertNotIn(text, html)
+        self.submit(review)
+        _, rows = self.csv_rows()
+        row = [r for r in rows if r['school/town'] == 'Vidin'][0]
+        self.assertEqual(row['school/kind'], 'club')
+        self.assertEqual(row['school/kind_other'], '')
+        self.assertEqual(row['barriers_other'], '')
+
+    def api_submit(self, body):
+        status, _, reply = self.server.request('POST', '/api/v1/forms/other-test/submissions',
+                                               body=json.dumps(body).encode(),
+                                               headers={'Content-Type': 'application/json'})
+        return status, json.loads(reply)
+
+    def stored(self, submission_id):
+        code, out, err = run_cli('export', 'other-test', '--format', 'json', '--output', '-', '--db', self.server.db)
+        self.assertEqual(code, 0, err)
+        return [r for r in json.loads(out) if r['_id'] == submission_id][0]['answers']
+
+    def test_api(self):
+        status, _, body = self.server.get('/api/v1/forms/other-test')
+        self.assertEqual(status, 200)
+        school = json.loads(body)['fields'][0]
+        self.assertEqual([c['name'] for c in school['children']], ['kind', 'kind_other', 'town'])
+        other = school['children'][1]
+        self.assertEqual(other['type'], 'text')
+        self.assertEqual(other['relevant'], "selected(${kind}, 'other')")
+        self.assertEqual(other['other_of'], 'kind')
+        self.assertEqual(other['label'], {'en': 'Specify other.', 'fr': 'Précisez votre réponse « Autre ».'})
+        self.assertNotIn('required', other)
+        # "other" chosen: the text is kept.
+        status, doc = self.api_submit({'kind': 'other', 'kind_other': 'Night school', 'town': 'Ruse',
+                                       'barriers': ['cost', 'other'], 'barriers_other': 'Floods'})
+        self.assertEqual(status, 201, doc)
+        answers = self.stored(doc['id'])
+        self.assertEqual(answers['kind_other'], 'Night school')
+        self.assertEqual(answers['barriers_other'], 'Floods')
+        # "other" not chosen: an answer to a question that does not apply, dropped like any other.
+        status, doc = self.api_submit({'kind': 'school', 'kind_other': 'A hidden answer', 'town': 'Ruse',
+                                       'barriers': 'cost', 'barriers_other': 'hidden too'})
+        self.assertEqual(status, 201, doc)
+        answers = self.stored(doc['id'])
+        self.assertNotIn('kind_other', answers)
+        self.assertNotIn('barriers_other', answers)
+        self.assertEqual(answers['kind'], 'school')
+        # Not required: "other" with nothing said is accepted; a text that is too long is not.
+        status, doc = self.api_submit({'kind': 'other', 'town': 'Ruse', 'barriers': 'cost'})
+        self.assertEqual(status, 201, doc)
+        status, doc = self.api_submit({'kind': 'other', 'kind_other': 'x' * 10001, 'town': 'Ruse', 'barriers': 'cost'})
+        self.assertEqual(status, 422)
+        self.assertEqual([e['field'] for e in doc['errors']], ['kind_other'])
 
 
 def multipart(fields, files):

@@ -640,6 +640,65 @@ static void test_schema_programmes_and_demo(void **state)
     tmpdb_remove(&t);
 }
 
+/* Migration 5: the accounts tables, their checks, and emails unique whatever their case. */
+static void test_schema_accounts(void **state)
+{
+    (void)state;
+    struct tmpdb t;
+    tmpdb_make(&t);
+    struct err e;
+    err_clear(&e);
+    struct store *st = schema_open(t.path, true, NULL, &e);
+    if (!st) fail_msg("schema_open: %s", e.msg);
+    assert_true(store_schema_version(st, &e) >= 5);
+    static const char *const tables[] = {"users", "sessions", "api_tokens", "password_resets", "outbox", "signin_throttle"};
+    for (size_t i = 0; i < COUNT(tables); i++)
+        if (!table_exists(st, tables[i])) fail_msg("no table %s", tables[i]);
+
+    static const char user_sql[] = "INSERT INTO users (id, email, display_name, role, password_hash, created_at)"
+                                   " VALUES (?, ?, 'x', ?, '$argon2id$', '2026-01-01T00:00:00.000Z')";
+    static const struct {
+        const char *id, *email, *role;
+        int rc;
+    } users[] = {
+        {"u1", "ada@example.org", "admin", 0},
+        {"u2", "ADA@Example.org", "panel", ERR_CONFLICT},       /* the same address in another case */
+        {"u3", "bob@example.org", "root", ERR_CONFLICT},        /* not a role */
+        {"u4", "bob@example.org", "partner", 0},
+        {"u1", "carol@example.org", "trainer", ERR_CONFLICT},   /* the id is taken */
+    };
+    for (size_t i = 0; i < COUNT(users); i++) {
+        struct store_stmt *s = store_prepare(st, user_sql, &e);
+        store_bind_text(s, 1, users[i].id);
+        store_bind_text(s, 2, users[i].email);
+        store_bind_text(s, 3, users[i].role);
+        int rc = store_run(s, &e);
+        store_done(s);
+        if (rc != users[i].rc) fail_msg("user %zu: %d (%s)", i, rc, e.msg);
+    }
+    assert_int_equal(store_exec(st, "INSERT INTO api_tokens (id, user_id, name, scope, token_hash, created_at)"
+                                    " VALUES ('t1', 'u1', 'n', 'read', 'h1', 'now')", &e), 0);
+    assert_int_equal(store_exec(st, "INSERT INTO api_tokens (id, user_id, name, scope, token_hash, created_at)"
+                                    " VALUES ('t2', 'u1', 'n', 'write', 'h2', 'now')", &e), ERR_CONFLICT);
+    assert_int_equal(store_exec(st, "INSERT INTO api_tokens (id, user_id, name, scope, token_hash, created_at)"
+                                    " VALUES ('t3', 'u1', 'n', 'read', 'h1', 'now')", &e), ERR_CONFLICT); /* hash unique */
+    assert_int_equal(store_exec(st, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)"
+                                    " VALUES ('s1', 'u1', 'a', 'b', 'c')", &e), 0);
+    assert_int_equal(store_exec(st, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)"
+                                    " VALUES ('s2', 'nobody', 'a', 'b', 'c')", &e), ERR_CONFLICT); /* foreign key */
+    assert_int_equal(store_exec(st, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)"
+                                    " VALUES ('r1', 'u1', 'a', 'b')", &e), 0);
+    assert_int_equal(store_exec(st, "INSERT INTO signin_throttle (key, failures, last_failure_at) VALUES ('k', -1, 'a')", &e),
+                     ERR_CONFLICT);
+    /* a user's sessions, tokens and links go with the user (erasure is real) */
+    assert_int_equal(store_exec(st, "DELETE FROM users WHERE id = 'u1'", &e), 0);
+    assert_int_equal(query_int(st, "SELECT count(*) FROM sessions"), 0);
+    assert_int_equal(query_int(st, "SELECT count(*) FROM api_tokens"), 0);
+    assert_int_equal(query_int(st, "SELECT count(*) FROM password_resets"), 0);
+    store_close(st);
+    tmpdb_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -654,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_file_database),
         cmocka_unit_test(test_schema_programmes_and_demo),
+        cmocka_unit_test(test_schema_accounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,9 +11,14 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/i18n.h"
 #include "base/str.h"
+#include "forms/answers.h"
+#include "forms/engine.h"
 #include "forms/expr.h"
 #include "forms/form.h"
+#include "forms/form_json.h"
+#include "forms/paging.h"
 #include "forms/xlsform.h"
 
 #include <stdio.h>
@@ -1088,6 +1093,208 @@ static void test_problem_limit(void **state)
     assert_non_null(strstr(out.data, "and 500 more problems not listed"));
 }
 
+/* --- or_other: the text question NAME_other ---------------------------------------------------- */
+
+static void test_or_other_text(void **state)
+{
+    struct fx *x = *state;
+    const struct form *f = build_ok(x,
+        "| survey |\n"                                                                  /* 1 */
+        "| | type | name | label | appearance | personal |\n"                           /* 2 */
+        "| | begin_group | g | G | field-list | |\n"                                    /* 3 */
+        "| | select_one yn or_other | q | Q | | yes |\n"                                /* 4 */
+        "| | text | after | After | | |\n"                                              /* 5 */
+        "| | end_group | | | | |\n"                                                     /* 6 */
+        "| | begin_repeat | r | R | | |\n"                                              /* 7 */
+        "| | select_multiple yn or other | m | M | | |\n"                               /* 8 */
+        "| | end_repeat | | | | |\n"                                                    /* 9 */
+        "| | select_one yn | plain | Plain | | |\n"                                     /* 10 */
+        "| choices |\n"
+        "| | list_name | name | label |\n"
+        "| | yn | yes | Yes |\n"
+        "| | yn | no | No |\n");
+    assert_int_equal(f->nfields, 8); /* six rows make fields, and two NAME_other */
+    const struct form_field *g = field(f, "g"), *q = field(f, "q"), *qo = field(f, "q_other");
+    /* right after its select, in its group, on its select's row, for messages */
+    assert_int_equal(qo->index, q->index + 1);
+    assert_int_equal(g->nchildren, 3);
+    assert_ptr_equal(g->children[0], q);
+    assert_ptr_equal(g->children[1], qo);
+    assert_ptr_equal(g->children[2], field(f, "after"));
+    assert_ptr_equal(qo->parent, g);
+    assert_string_equal(qo->path, "g/q_other");
+    assert_int_equal(qo->row, 4);
+    assert_int_equal(qo->type, FT_TEXT);
+    assert_ptr_equal(qo->other_of, q);
+    assert_null(q->other_of);
+    assert_false(qo->or_other);
+    assert_null(qo->list);
+    /* as pyxform writes it: "Specify other.", not required, asked when "other" is chosen */
+    assert_int_equal(f->nlang, 1);
+    assert_string_equal(qo->label[0], "Specify other.");
+    assert_string_equal(qo->hint[0], "");
+    assert_string_equal(qo->required_src, "");
+    assert_null(qo->required);
+    assert_null(qo->constraint);
+    assert_null(qo->calculation);
+    assert_string_equal(qo->relevant_src, "selected(${q}, 'other')");
+    assert_non_null(qo->relevant);
+    assert_true(qo->personal); /* as its select */
+    for (size_t i = 0; i < f->nfields; i++) assert_int_equal(f->fields[i].index, i);
+
+    /* in a repeat: in the repeat, with its own select's answer of the same instance */
+    const struct form_field *r = field(f, "r"), *m = field(f, "m"), *mo = field(f, "m_other");
+    assert_ptr_equal(mo->parent, r);
+    assert_string_equal(mo->path, "r/m_other");
+    assert_ptr_equal(form_field_repeat(mo), r);
+    assert_ptr_equal(mo->other_of, m);
+    assert_string_equal(mo->relevant_src, "selected(${m}, 'other')");
+    assert_false(mo->personal);
+    assert_null(form_field_by_name(f, "plain_other"));
+
+    /* relevance: shown only while "other" is chosen; an answer left behind is dropped */
+    struct answers *ans = answers_new(&x->a);
+    struct engine en;
+    engine_init(&en, f, ans, &x->a, 0, NULL);
+    answers_set(ans, "q", 0, "yes");
+    assert_false(engine_relevant(&en, qo, 0));
+    answers_set(ans, "q", 0, "other");
+    assert_true(engine_relevant(&en, qo, 0));
+    answers_set_repeat_count(ans, "r", 2);
+    answers_set(ans, "m", 1, "yes other");
+    answers_set(ans, "m", 2, "no");
+    assert_true(engine_relevant(&en, mo, 1));
+    assert_false(engine_relevant(&en, mo, 2));
+    answers_set(ans, "q_other", 0, "a librarian");
+    answers_set(ans, "m_other", 2, "answered while hidden");
+    answers_set(ans, "m_other", 1, "something else");
+    engine_clear_irrelevant(&en);
+    assert_string_equal(answers_get(ans, "q_other", 0), "a librarian");
+    assert_null(answers_get(ans, "m_other", 2));
+    assert_string_equal(answers_get(ans, "m_other", 1), "something else");
+    answers_set(ans, "q", 0, "no");
+    engine_clear_irrelevant(&en);
+    assert_null(answers_get(ans, "q_other", 0));
+    /* not required: "other" with no text is accepted */
+    answers_set(ans, "q", 0, "other");
+    assert_null(engine_check(&en, qo, 0));
+
+    /* the field-list page: q_other reads q, so it starts the next page, with what follows it */
+    struct form_pages pages;
+    assert_int_equal(form_pages_build(&x->a, f, &pages), 0);
+    assert_true(pages.n >= 2);
+    assert_ptr_equal(pages.pages[0].group, g);
+    assert_int_equal(pages.pages[0].n, 1);
+    assert_ptr_equal(pages.pages[0].fields[0], q);
+    assert_ptr_equal(pages.pages[1].group, g);
+    assert_int_equal(pages.pages[1].n, 2);
+    assert_ptr_equal(pages.pages[1].fields[0], qo);
+    assert_ptr_equal(pages.pages[1].fields[1], field(f, "after"));
+
+    /* the form's JSON: a text question like any other, which says whose "other" it is */
+    struct strbuf json;
+    strbuf_init(&json, &x->a, 1024);
+    form_to_json(f, &json);
+    assert_non_null(strstr(json.data, "{\"name\":\"q_other\",\"type\":\"text\",\"path\":\"g/q_other\","
+                                      "\"label\":{\"default\":\"Specify other.\"},"
+                                      "\"relevant\":\"selected(${q}, 'other')\",\"other_of\":\"q\","
+                                      "\"personal\":true}"));
+}
+
+static void test_or_other_languages(void **state)
+{
+    struct fx *x = *state;
+    struct err e;
+    err_clear(&e);
+    if (i18n_init(&e) < 0) fail_msg("i18n_init: %s", e.msg);
+    build(x, /* warnings only: the choices are in English alone */
+        "| survey |\n"
+        "| | type | name | label::English (en) | label::Français (fr) | label::Español (es) "
+        "| label::Deutsch (de) | label::Polski (pl) | label::Italiano (it) | label::pl-PL |\n"
+        "| | select_one yn or_other | q | Q | Q | Q | Q | Q | Q | Q |\n"
+        "| choices |\n"
+        "| | list_name | name | label::English (en) |\n"
+        "| | yn | yes | Yes |\n"
+        "| settings |\n"
+        "| | default_language |\n"
+        "| | English (en) |\n");
+    assert_int_equal(x->rc, 0);
+    const struct form *f = x->f;
+    const struct form_field *qo = field(f, "q_other");
+    static const char *const codes[] = {"en", "fr", "es", "de", "pl", "it", "pl-PL"};
+    assert_int_equal(f->nlang, sizeof codes / sizeof *codes);
+    for (size_t l = 0; l < f->nlang; l++) {
+        assert_string_equal(f->languages[l].code, codes[l]);
+        /* each language with a catalogue has its translation (a region finds its language) */
+        const struct i18n_lang *ui = i18n_find(codes[l]);
+        assert_string_equal(qo->label[l], i18n_get(ui, "Specify other."));
+        /* a copy: the form may outlive the catalogues */
+        assert_ptr_not_equal(qo->label[l], i18n_get(ui, "Specify other."));
+    }
+    assert_string_equal(qo->label[0], "Specify other.");
+    for (size_t l = 1; l <= 4; l++) assert_string_not_equal(qo->label[l], "Specify other.");
+    assert_string_equal(qo->label[5], "Specify other."); /* Italian: no catalogue, English */
+    assert_string_equal(qo->label[6], qo->label[4]);
+    assert_string_equal(qo->label[1], "Précisez votre réponse « Autre ».");
+    i18n_shutdown();
+    /* without catalogues (a program that did not load them), English everywhere */
+    f = build_ok(x,
+        "| survey |\n"
+        "| | type | name | label::fr |\n"
+        "| | select_one yn or_other | q | Q |\n"
+        "| choices |\n"
+        "| | list_name | name | label::fr |\n"
+        "| | yn | yes | Oui |\n");
+    assert_string_equal(field(f, "q_other")->label[0], "Specify other.");
+}
+
+/* pyxform refuses a field of the name that or_other gives its text question: so does edubridge,
+ * wherever it stands, at the row of the field written in the form. */
+static void test_err_or_other_name_clash(void **state)
+{
+    struct fx *x = *state;
+    only_error(x,
+        "| survey |\n"
+        "| | type | name | label |\n"
+        "| | select_one yn or_other | q | Q |\n"
+        "| | text | q_other | Which other? |\n"
+        "| choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n",
+        "survey", 4, "name", "name 'q_other' is the name of the text question that or_other adds "
+        "after 'q' on row 3");
+    only_error(x,
+        "| survey |\n"
+        "| | type | name | label |\n"
+        "| | begin_group | g | G |\n"
+        "| | text | q_other | Which other? |\n"
+        "| | end_group | | |\n"
+        "| | select_multiple yn or_other | q | Q |\n"
+        "| choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n",
+        "survey", 4, "name", "or_other adds after 'q' on row 6");
+    /* two selects of one name: the one duplicate, not a second for their NAME_other */
+    only_error(x,
+        "| survey |\n"
+        "| | type | name | label |\n"
+        "| | select_one yn or_other | q | Q |\n"
+        "| | select_one yn or_other | q | Q again |\n"
+        "| choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n",
+        "survey", 4, "name", "name 'q' is already used on row 3");
+    /* a select whose name is refused adds nothing to report on */
+    only_error(x,
+        "| survey |\n"
+        "| | type | name | label |\n"
+        "| | select_one yn or_other | 1q | Q |\n"
+        "| choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n",
+        "survey", 3, "name", "name '1q' is not valid");
+    /* NAME_other can be read like any field */
+    const struct form *f = build_ok(x,
+        "| survey |\n"
+        "| | type | name | label | relevant |\n"
+        "| | select_one yn or_other | q | Q | |\n"
+        "| | note | n | You wrote ${q_other} | ${q_other} != '' |\n"
+        "| choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n");
+    assert_non_null(field(f, "n")->relevant);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1109,7 +1316,8 @@ int main(void)
         T(test_err_cycle), T(test_err_self_cycle), T(test_err_self_relevant), T(test_long_chain),
         T(test_err_no_survey), T(test_err_no_type_column), T(test_err_duplicate_column),
         T(test_err_personal), T(test_warnings_do_not_block), T(test_every_problem),
-        T(test_problem_limit),
+        T(test_problem_limit), T(test_or_other_text), T(test_or_other_languages),
+        T(test_err_or_other_name_clash),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
