@@ -1,6 +1,7 @@
 #include "forms/answers.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,42 @@ struct answers *answers_new(struct arena *a)
     return s;
 }
 
+static size_t slot_of(const char *name, int instance, size_t mask)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)(unsigned)instance; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 1099511628211ull;
+    return (size_t)(h ^ (h >> 32)) & mask;
+}
+
+static void slot_put(struct answers *s, size_t index)
+{
+    size_t mask = s->nslots - 1, k = slot_of(s->items[index].name, s->items[index].instance, mask);
+    while (s->slots[k]) k = (k + 1) & mask;
+    s->slots[k] = index + 1;
+}
+
+/* Makes the table again, at least twice as large as the answers: after growth, and after a
+ * removal (rare: open addressing cannot simply clear one slot). */
+static void slots_rebuild(struct answers *s)
+{
+    size_t n = s->nslots ? s->nslots : 64;
+    while (n < s->count * 2 + 2) n *= 2;
+    if (n != s->nslots) {
+        s->slots = arena_alloc(s->arena, n * sizeof *s->slots);
+        s->nslots = n;
+    }
+    memset(s->slots, 0, n * sizeof *s->slots);
+    for (size_t i = 0; i < s->count; i++) slot_put(s, i);
+}
+
 static struct answer *find(const struct answers *s, const char *name, int instance)
 {
-    for (size_t i = 0; i < s->count; i++)
-        if (s->items[i].instance == instance && strcmp(s->items[i].name, name) == 0) return &s->items[i];
+    if (!s->nslots) return NULL;
+    size_t mask = s->nslots - 1;
+    for (size_t k = slot_of(name, instance, mask); s->slots[k]; k = (k + 1) & mask) {
+        struct answer *an = &s->items[s->slots[k] - 1];
+        if (an->instance == instance && strcmp(an->name, name) == 0) return an;
+    }
     return NULL;
 }
 
@@ -63,7 +96,10 @@ void answers_set(struct answers *s, const char *name, int instance, const char *
 {
     struct answer *an = find(s, name, instance);
     if (!value) {
-        if (an) *an = s->items[--s->count];
+        if (an) {
+            *an = s->items[--s->count];
+            slots_rebuild(s);
+        }
         return;
     }
     if (an) {
@@ -72,6 +108,8 @@ void answers_set(struct answers *s, const char *name, int instance, const char *
     }
     grow(s->arena, &s->items, s->count, &s->cap);
     s->items[s->count++] = (struct answer){arena_strdup(s->arena, name), instance, arena_strdup(s->arena, value)};
+    if (s->count * 2 + 2 > s->nslots) slots_rebuild(s);
+    else slot_put(s, s->count - 1);
 }
 
 int answers_repeat_count(const struct answers *s, const char *repeat)
@@ -110,6 +148,7 @@ void answers_trim_repeat(struct answers *s, const struct form *f, const struct f
         if (fd && inside(fd, repeat)) s->items[i] = s->items[--s->count];
         else i++;
     }
+    if (s->nslots) slots_rebuild(s);
     answers_set_repeat_count(s, repeat->name, count);
 }
 
@@ -120,39 +159,77 @@ static bool stored(const struct form_field *fd)
     return fd->type != FT_GROUP && fd->type != FT_REPEAT && fd->type != FT_NOTE;
 }
 
-static void put_fields(const struct form *f, const struct answers *s, struct form_field *const *fields,
-                       size_t n, int instance, json_t *obj)
+/* A JSON string. Written here rather than through jansson's object tree: building and dumping
+ * the tree was about 6 % of the CPU of an API submission, for output this simple. As jansson
+ * does, a value that is not UTF-8 is not written at all (the caller leaves out its member). */
+static void put_string(struct strbuf *out, const char *v)
+{
+    static const char hex[] = "0123456789abcdef";
+    strbuf_putc(out, '"');
+    const char *run = v;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\') continue;
+        strbuf_append(out, run, (size_t)((const char *)p - run));
+        switch (*p) {
+        case '"': strbuf_puts(out, "\\\""); break;
+        case '\\': strbuf_puts(out, "\\\\"); break;
+        case '\n': strbuf_puts(out, "\\n"); break;
+        case '\r': strbuf_puts(out, "\\r"); break;
+        case '\t': strbuf_puts(out, "\\t"); break;
+        case '\b': strbuf_puts(out, "\\b"); break;
+        case '\f': strbuf_puts(out, "\\f"); break;
+        default: {
+            char u[7] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0};
+            strbuf_puts(out, u);
+        }
+        }
+        run = (const char *)p + 1;
+    }
+    strbuf_puts(out, run);
+    strbuf_putc(out, '"');
+}
+
+static void put_name(struct strbuf *out, bool *first, const char *name)
+{
+    if (!*first) strbuf_putc(out, ',');
+    *first = false;
+    put_string(out, name);
+    strbuf_putc(out, ':');
+}
+
+static void put_fields(const struct answers *s, struct form_field *const *fields, size_t n, int instance,
+                       struct strbuf *out, bool *first)
 {
     for (size_t i = 0; i < n; i++) {
         const struct form_field *fd = fields[i];
         if (fd->type == FT_GROUP) {
-            put_fields(f, s, fd->children, fd->nchildren, instance, obj);
+            put_fields(s, fd->children, fd->nchildren, instance, out, first);
         } else if (fd->type == FT_REPEAT) {
             int count = answers_repeat_count(s, fd->name);
-            json_t *arr = json_array();
+            put_name(out, first, fd->name);
+            strbuf_putc(out, '[');
             for (int k = 1; k <= count; k++) {
-                json_t *item = json_object();
-                put_fields(f, s, fd->children, fd->nchildren, k, item);
-                json_array_append_new(arr, item);
+                bool item_first = true;
+                strbuf_puts(out, k > 1 ? ",{" : "{");
+                put_fields(s, fd->children, fd->nchildren, k, out, &item_first);
+                strbuf_putc(out, '}');
             }
-            json_object_set_new(obj, fd->name, arr);
+            strbuf_putc(out, ']');
         } else if (stored(fd)) {
             const char *v = answers_get(s, fd->name, instance);
-            if (v) json_object_set_new(obj, fd->name, json_string(v));
+            if (!v || !str_utf8_valid(v, strlen(v))) continue;
+            put_name(out, first, fd->name);
+            put_string(out, v);
         }
     }
 }
 
 void answers_to_json(const struct form *f, const struct answers *s, struct strbuf *out)
 {
-    json_t *obj = json_object();
-    put_fields(f, s, f->top, f->ntop, 0, obj);
-    char *text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (text) {
-        strbuf_puts(out, text);
-        free(text);
-    }
-    json_decref(obj);
+    bool first = true;
+    strbuf_putc(out, '{');
+    put_fields(s, f->top, f->ntop, 0, out, &first);
+    strbuf_putc(out, '}');
 }
 
 /* The text of a scalar JSON value; NULL for objects and nested arrays. */

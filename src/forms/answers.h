@@ -25,6 +25,9 @@ struct answers {
     struct arena *arena;
     struct answer *items;
     size_t count, cap;
+    size_t *slots;                /* open addressing over items by name and instance: index + 1,
+                                     0 when empty; a form's pages look answers up hundreds of times */
+    size_t nslots;                /* a power of two, at least twice count; 0 before the first answer */
     struct answer *repeat_counts; /* name: the repeat's name; instance unused; value: decimal count */
     size_t nrepeats, repeats_cap;
 };
