@@ -49,3 +49,19 @@ cpu_ticks() {
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f", 100 * a / b; else print "?" }'; }
+
+# session_cookie BIN DB BASE ROLE: signs in at BASE (http://127.0.0.1:PORT) as an account of ROLE,
+# made in DB when it is missing, and prints "sid=..." for a Cookie header: the staff pages (a
+# form's summary, say) are for signed-in readers (docs/security.md). Fails when it cannot.
+session_cookie() {
+  local bin=$1 db=$2 base=$3 role=$4 email="bench-$4@bench.edubridge.test" pw=bench-password-1 jar csrf sid
+  printf '%s\n' "$pw" | "$bin" user add --role "$role" "$email" --db "$db" >/dev/null 2>&1 || true
+  jar=$(mktemp)
+  csrf=$(curl -s -c "$jar" "$base/signin" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" --data-urlencode "email=$email" \
+    --data-urlencode "password=$pw" "$base/signin"
+  sid=$(awk '$6 == "sid" { print $7 }' "$jar")
+  rm -f "$jar"
+  [ -n "$sid" ] || { echo "bench: could not sign in as $email at $base" >&2; return 1; }
+  printf 'sid=%s\n' "$sid"
+}

@@ -58,7 +58,8 @@ base="http://127.0.0.1:$port"
 
 # Valid answers to every question, as the pages post them (f-NAME; a checkbox group repeats its
 # name). The role "Other", so that its "Specify other." page is asked; several barriers, so that
-# "the biggest barrier" gets its own page; consent yes, so that the follow-up question is asked:
+# "the biggest barrier" gets its own page; consent yes (page 1), so that the personal questions and
+# the follow-up question are asked:
 # this walk visits every page the form has. A page reads only its own fields from the post, so the
 # same body serves every page.
 answers='f-role=other&f-role_other=ICT+coordinator&f-respondent_name=Ana+Nowak&f-email=ana.nowak%40example.org&f-phone=%2B48+600+123+456'
@@ -136,7 +137,7 @@ measure "review" GET "$base$loc"
 draft=${loc%/review}
 # The other languages of the form, for the two largest pages (a GET with ?lang= changes nothing).
 for l in fr de pl; do
-  measure "page 3 ($l)" GET "$base$draft/p/3?i=0&lang=$l"
+  measure "page 4 ($l)" GET "$base$draft/p/4?i=0&lang=$l"
   measure "review ($l)" GET "$base$draft/review?lang=$l"
 done
 loc=$(post_location "$base$draft/submit" "")
@@ -144,14 +145,14 @@ case $loc in */done) ;; *) echo "pageweight: sending led to $loc, not the thank-
 measure "thank-you" GET "$base$loc"
 grep -q '<h1>Thank you</h1>' "$last_body" || { echo "pageweight: no thank-you page" >&2; exit 1; }
 
-# A page with errors: a second draft, page 4 (after the country: numbers, checkboxes) answered with
+# A page with errors: a second draft, page 5 (after the country: numbers, checkboxes) answered with
 # 0 learners and no region. Each POST saves the wrong answers again and shows the same page, so both
 # fetches match.
 loc=$(post_location "$base/s/$FORM/start" "lang=en")
-for _ in 1 2 3; do loc=$(post_location "$base${loc%%\?*}" "i=0&go=next&$answers"); done
-case $loc in */p/4\?*) ;; *) echo "pageweight: the walk to page 4 led to $loc" >&2; exit 1 ;; esac
+for _ in 1 2 3 4; do loc=$(post_location "$base${loc%%\?*}" "i=0&go=next&$answers"); done
+case $loc in */p/5\?*) ;; *) echo "pageweight: the walk to page 5 led to $loc" >&2; exit 1 ;; esac
 bad=$(printf '%s' "$answers" | sed 's/f-learners=300/f-learners=0/; s/f-region=Mazowieckie/f-region=/')
-measure "page 4 with errors (422)" POST "$base${loc%%\?*}" "i=0&go=next&$bad"
+measure "page 5 with errors (422)" POST "$base${loc%%\?*}" "i=0&go=next&$bad"
 grep -q 'class="error-summary"' "$last_body" || { echo "pageweight: the wrong answers gave no error summary" >&2; exit 1; }
 
 # --- the stylesheet, once -------------------------------------------------------------------------

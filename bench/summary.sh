@@ -105,6 +105,9 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { echo "bench: edubridge did not start" >&2; exit 1; }
 base="http://127.0.0.1:$port/forms/$FORM_ID/summary"
+# Summaries are for signed-in readers: a partner's session (a session row more, no other cost).
+cookie=$(session_cookie "$BIN" "$DB" "http://127.0.0.1:$port" partner) || exit 1
+commands+=("session_cookie $BIN $DB http://127.0.0.1:$port partner   (bench/lib.sh: sign in with curl)")
 
 
 echo
@@ -112,16 +115,16 @@ echo "Over HTTP (curl, one request at a time; the first request of each, unmeasu
 printf '%-52s %10s %10s %8s %8s\n' "page" "median ms" "fastest" "bytes" "gzip"
 for query in "?q=$Q" "?q=$Q&by=$BY" "?q=training_needs&by=country" "?q=learners&by=$BY" ""; do
   url="$base$query"
-  [ "$query" = "?q=$Q" ] && commands+=("curl -s -o /dev/null -w '%{http_code} %{time_total}\\n' '$url'")
-  for _ in 1 2; do curl -s -o /dev/null "$url"; done # both workers
+  [ "$query" = "?q=$Q" ] && commands+=("curl -s -H 'Cookie: sid=…' -o /dev/null -w '%{http_code} %{time_total}\\n' '$url'")
+  for _ in 1 2; do curl -s -H "Cookie: $cookie" -o /dev/null "$url"; done # both workers
   times=()
   for _ in $(seq "$RUNS"); do
-    out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$url")
+    out=$(curl -s -H "Cookie: $cookie" -o /dev/null -w '%{http_code} %{time_total}' "$url")
     [ "${out%% *}" = 200 ] || { echo "bench: $url answered ${out%% *}" >&2; exit 1; }
     times+=("$(awk -v t="${out#* }" 'BEGIN { printf "%.1f", t * 1000 }')")
   done
-  bytes=$(curl -s "$url" | wc -c)
-  gz=$(curl -s -H 'Accept-Encoding: gzip' "$url" | wc -c)
+  bytes=$(curl -s -H "Cookie: $cookie" "$url" | wc -c)
+  gz=$(curl -s -H "Cookie: $cookie" -H 'Accept-Encoding: gzip' "$url" | wc -c)
   printf '%-52s %10s %10s %8s %8s\n' "/forms/$FORM_ID/summary$query" "$(median "${times[@]}")" \
     "$(printf '%s\n' "${times[@]}" | sort -g | head -1)" "$bytes" "$gz"
 done

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char prefix[] = "eb_";
 
@@ -92,11 +93,26 @@ int api_token_revoke(struct store *st, const char *user_id, const char *id, int6
     return 0;
 }
 
+enum api_bearer api_token_from_header(const char *authorization, const char **token)
+{
+    *token = NULL;
+    if (!authorization) return API_BEARER_NONE;
+    if (strncasecmp(authorization, "Bearer ", 7) != 0) return API_BEARER_MALFORMED;
+    const char *t = authorization + 7;
+    while (*t == ' ') t++;
+    *token = t;
+    return API_BEARER_TOKEN;
+}
+
+bool api_token_well_formed(const char *token)
+{
+    return token && strncmp(token, prefix, API_TOKEN_PREFIX_LEN) == 0 && token_well_formed(token + API_TOKEN_PREFIX_LEN);
+}
+
 int api_token_lookup(struct store *st, struct arena *a, const char *token, int64_t now_ms,
                      struct auth_principal *out, struct err *e)
 {
-    if (!token || strncmp(token, prefix, API_TOKEN_PREFIX_LEN) != 0 || !token_well_formed(token + API_TOKEN_PREFIX_LEN))
-        return err_set(e, ERR_NOT_FOUND, "not a valid token");
+    if (!api_token_well_formed(token)) return err_set(e, ERR_NOT_FOUND, "not a valid token");
     char hash[TOKEN_HASH_SIZE];
     token_hash(token + API_TOKEN_PREFIX_LEN, hash);
     struct store_stmt *s = store_prepare(st,

@@ -7,6 +7,7 @@
 #ifndef EDUBRIDGE_API_TOKENS_H
 #define EDUBRIDGE_API_TOKENS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,14 @@ int api_token_list(struct store *st, struct arena *a, const char *user_id, struc
                    size_t *count, struct err *e);
 /* Revokes the user's token id; ERR_NOT_FOUND when the user has no such token still valid. */
 int api_token_revoke(struct store *st, const char *user_id, const char *id, int64_t now_ms, struct err *e);
+/* What an Authorization header says (RFC 6750): API_BEARER_NONE without one (the request is
+ * anonymous), API_BEARER_TOKEN with *token pointing at the credentials after "Bearer" (any case)
+ * and its spaces, API_BEARER_MALFORMED for another scheme or none at all. Whether the token is
+ * well formed is for api_token_lookup to say. */
+enum api_bearer { API_BEARER_NONE, API_BEARER_TOKEN, API_BEARER_MALFORMED };
+enum api_bearer api_token_from_header(const char *authorization, const char **token);
+/* True when token has the shape of one: "eb_" and a well-formed token (auth/token.h). */
+bool api_token_well_formed(const char *token);
 /* Fills out (via AUTH_VIA_TOKEN) when token is valid: not revoked, of an enabled user.
  * ERR_NOT_FOUND otherwise. */
 int api_token_lookup(struct store *st, struct arena *a, const char *token, int64_t now_ms,

@@ -94,6 +94,12 @@ int reset_use(struct store *st, const char *token, const char *new_password, int
     }
     if (rc == 0) rc = user_store_hash(st, user_id, hash, e);
     if (rc == 0) rc = session_end_all(st, user_id, e);
+    /* The owner of the mailbox acted: the account itself, by its reset link. */
+    if (rc == 0) {
+        const struct audit_actor self = {user_id, email};
+        const char *ids[] = {user_id};
+        rc = audit_record(st, &self, "user.password_reset", "user", ids, 1, NULL, e);
+    }
     /* Whoever reads the mailbox is the owner: failed guesses by others no longer delay them. */
     if (rc == 0) {
         char key[USER_EMAIL_MAX + 16];

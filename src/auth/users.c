@@ -54,6 +54,17 @@ static void read_user(struct store_stmt *s, struct arena *a, struct user *u)
     u->is_demo = store_col_int(s, 7) != 0;
 }
 
+/* The audit entry of a change to an account: its id, never its email (the trail is kept after
+ * an erasure; store/audit.h), and the role it was given when there is one. */
+static int audit_user(struct store *st, const struct audit_actor *by, const char *action, const char *user_id,
+                      const char *role, struct err *e)
+{
+    char detail[64] = "{}";
+    if (role) snprintf(detail, sizeof detail, "{\"role\":\"%s\"}", role); /* a role's name: letters only */
+    const char *ids[] = {user_id};
+    return audit_record(st, by, action, "user", ids, 1, detail, e);
+}
+
 int user_add(struct store *st, struct arena *a, const struct user_new *in, const char *password,
              struct user *out, struct err *e)
 {
@@ -74,10 +85,14 @@ int user_add(struct store *st, struct arena *a, const struct user_new *in, const
     if (in->id) snprintf(id, sizeof id, "%s", in->id);
     else id_new(id);
     now_iso(now);
+    if (store_begin(st, e) < 0) return -1;
     struct store_stmt *s = store_prepare(st,
         "INSERT INTO users (id, email, display_name, role, password_hash, is_demo, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)", e);
-    if (!s) return -1;
+    if (!s) {
+        store_rollback(st);
+        return -1;
+    }
     store_bind_text(s, 1, id);
     store_bind_text(s, 2, email);
     store_bind_text(s, 3, name);
@@ -88,6 +103,9 @@ int user_add(struct store *st, struct arena *a, const struct user_new *in, const
     int rc = store_run(s, e);
     store_done(s);
     sodium_memzero(hash, sizeof hash);
+    if (rc == 0) rc = audit_user(st, in->by, "user.add", id, auth_role_name(in->role), e);
+    if (rc == 0) rc = store_commit(st, e);
+    if (rc < 0) store_rollback(st);
     if (rc == ERR_CONFLICT) return err_set(e, ERR_CONFLICT, "there is already an account for %s", email);
     if (rc < 0) return rc;
     if (out) {
@@ -143,7 +161,7 @@ int user_list(struct store *st, struct arena *a, struct user **out, size_t *coun
     return rc < 0 ? rc : 0;
 }
 
-int user_disable(struct store *st, const char *email, struct err *e)
+int user_disable(struct store *st, const char *email, const struct audit_actor *by, struct err *e)
 {
     struct arena a;
     arena_init(&a, 1024);
@@ -163,6 +181,7 @@ int user_disable(struct store *st, const char *email, struct err *e)
             store_done(s);
         }
         if (rc == 0) rc = session_end_all(st, u.id, e);
+        if (rc == 0) rc = audit_user(st, by, "user.disable", u.id, NULL, e);
         if (rc == 0) rc = store_commit(st, e);
         if (rc < 0) store_rollback(st);
     }
@@ -182,7 +201,8 @@ int user_store_hash(struct store *st, const char *user_id, const char *hash, str
     return rc;
 }
 
-int user_set_password(struct store *st, const char *user_id, const char *password, struct err *e)
+int user_set_password(struct store *st, const char *user_id, const char *password, const struct audit_actor *by,
+                      struct err *e)
 {
     enum password_problem pp = password_acceptable(password);
     if (pp != PASSWORD_OK) return err_set(e, ERR_INVALID, "%s", password_problem_text(pp));
@@ -193,6 +213,7 @@ int user_set_password(struct store *st, const char *user_id, const char *passwor
     if (rc == 0) rc = user_store_hash(st, user_id, hash, e);
     /* Whoever knew the old password may be signed in: a new password ends every session. */
     if (rc == 0) rc = session_end_all(st, user_id, e);
+    if (rc == 0) rc = audit_user(st, by, "user.passwd", user_id, NULL, e);
     if (rc == 0) rc = store_commit(st, e);
     if (rc < 0) store_rollback(st);
     sodium_memzero(hash, sizeof hash);

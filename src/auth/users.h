@@ -2,7 +2,8 @@
  *
  * An email address is the sign-in name, kept normalised (trimmed, lower case) and unique whatever
  * its case. A user is never deleted by these functions: disabling keeps the record (and what it
- * did) and ends its sessions. Returned strings live in the caller's arena. The stored password
+ * did) and ends its sessions. Adding, disabling and setting a password are recorded in the audit
+ * trail (store/audit.h) as done by `by`, in the same transaction. Returned strings live in the caller's arena. The stored password
  * hash leaves this module only through user_find_by_email, for the sign-in. */
 #ifndef EDUBRIDGE_USERS_H
 #define EDUBRIDGE_USERS_H
@@ -13,6 +14,7 @@
 #include "auth/principal.h"
 #include "base/arena.h"
 #include "base/err.h"
+#include "store/audit.h"
 #include "store/store.h"
 
 enum { USER_EMAIL_MAX = 254, USER_NAME_MAX = 200 };
@@ -36,6 +38,7 @@ struct user_new {
     const char *display_name;
     enum auth_role role;
     bool is_demo;
+    const struct audit_actor *by; /* who adds it, for the audit trail (NULL: the system) */
 };
 
 /* Trims, lower-cases ASCII letters and checks the shape (one '@' with text on both sides, no
@@ -53,9 +56,10 @@ int user_find_by_email(struct store *st, struct arena *a, const char *email, str
 int user_list(struct store *st, struct arena *a, struct user **out, size_t *count, struct err *e);
 /* Stops the account from signing in and ends its sessions; ERR_NOT_FOUND, or ERR_CONFLICT when it
  * is disabled already. */
-int user_disable(struct store *st, const char *email, struct err *e);
+int user_disable(struct store *st, const char *email, const struct audit_actor *by, struct err *e);
 /* A new password (which must be acceptable); every session of the user ends. */
-int user_set_password(struct store *st, const char *user_id, const char *password, struct err *e);
+int user_set_password(struct store *st, const char *user_id, const char *password, const struct audit_actor *by,
+                      struct err *e);
 /* Stores a hash made already (a rehash at sign-in), sessions untouched. */
 int user_store_hash(struct store *st, const char *user_id, const char *hash, struct err *e);
 

@@ -8,7 +8,7 @@ enum { EXIT_USAGE = 2 };
 
 struct cli_command {
     const char *name;
-    const char *summary;
+    const char *summary; /* NULL: a command `help` does not list */
     int (*run)(int argc, char **argv);
 };
 
@@ -18,6 +18,9 @@ int cmd_demo(int argc, char **argv);
 int cmd_form(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_privacy(int argc, char **argv);
+int cmd_settings(int argc, char **argv);
+int cmd_routes(int argc, char **argv);
 
 /* The database path: --db, else $EDUBRIDGE_DB, else "edubridge.db". */
 const char *cli_db_default(void);

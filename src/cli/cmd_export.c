@@ -17,7 +17,7 @@
 
 static const char help[] =
     "Usage: edubridge export FORM_ID --format csv|xlsx|json [--labels] [--lang CODE]\n"
-    "                        [--output FILE] [--no-bom] [--db PATH]\n\n"
+    "                        [--output FILE] [--no-bom] [--pseudonymise] [--db PATH]\n\n"
     "Writes every submitted answer set of a form (its current revision), oldest first. Columns\n"
     "follow the form's latest version; answers to older versions are matched to it by field name.\n"
     "A row per answer set: _id, _instance_id, _submitted_at, _form_version, _lang, then one column\n"
@@ -38,6 +38,10 @@ static const char help[] =
     "  --output FILE   where to write (default: standard output; FORM_ID.xlsx for xlsx); '-' is\n"
     "                  standard output\n"
     "  --no-bom        CSV: no byte order mark\n"
+    "  --pseudonymise  for readers who may not see personal data: the questions marked personal\n"
+    "                  (and calculations that read them) are left out, and the ids (_id,\n"
+    "                  _instance_id, _parent_id, instanceID answers) are replaced by stable\n"
+    "                  pseudonyms (p-0123456789abcdef) that only this database can make\n"
     "  --db PATH       the SQLite database file (default: $EDUBRIDGE_DB, else edubridge.db)\n\n"
     "Text starting with = + - @ (or a tab or carriage return) gets a ' in front in CSV and XLSX, so\n"
     "that a spreadsheet never runs it as a formula; numbers in number questions are left as they are.\n"
@@ -46,7 +50,7 @@ static const char help[] =
 struct opts {
     const char *form_id;
     const char *format;
-    bool labels, no_bom;
+    bool labels, no_bom, pseudonymise;
     const char *lang;
     const char *output;   /* NULL: standard output, or FORM_ID.xlsx for xlsx unless to_stdout */
     bool to_stdout;       /* --output - */
@@ -61,6 +65,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"lang", required_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'},
         {"no-bom", no_argument, NULL, 'B'},
+        {"pseudonymise", no_argument, NULL, 'P'},
+        {"pseudonymize", no_argument, NULL, 'P'},
         {"db", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -77,6 +83,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'l': o->lang = optarg; break;
         case 'o': o->output = optarg; break;
         case 'B': o->no_bom = true; break;
+        case 'P': o->pseudonymise = true; break;
         case 'd': o->db = optarg; break;
         case 'h': fputs(help, stdout); return 1;
         case ':': return cli_usage_error("export", "%s needs a value", argv[optind - 1]);
@@ -185,6 +192,7 @@ static int run(const struct opts *o, struct store *st, struct arena *a)
         return 1;
     }
     struct export_options eo = {.labels = o->labels, .lang = o->lang, .no_bom = o->no_bom,
+                                .pseudonymise = o->pseudonymise,
                                 .progress_every = isatty(STDERR_FILENO) ? 100000 : 0};
     eo.progress = progress;
     struct export_plan plan;

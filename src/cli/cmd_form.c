@@ -147,7 +147,10 @@ static int import(const char *path, const char *db)
     struct form_problems problems = {0};
     struct form_version_info info;
     const char *slash = strrchr(path, '/');
-    int rc = form_store_import(st, &a, format, data, len, slash ? slash + 1 : path, false, &info, &problems, &e);
+    struct audit_actor by;
+    char label[128];
+    audit_cli_actor(&by, label, sizeof label);
+    int rc = form_store_import(st, &a, format, data, len, slash ? slash + 1 : path, false, &by, &info, &problems, &e);
     if (rc < 0) {
         print_problems(&problems, stderr);
         fprintf(stderr, "edubridge form import: %s: %s\n", path, e.msg);

@@ -157,7 +157,10 @@ static int add(const char *db, const char *email, enum auth_role role, const cha
     int rc = st ? 0 : -1;
     struct user u;
     if (st) {
-        struct user_new in = {.email = norm, .display_name = name, .role = role};
+        struct audit_actor by;
+        char label[128];
+        audit_cli_actor(&by, label, sizeof label);
+        struct user_new in = {.email = norm, .display_name = name, .role = role, .by = &by};
         rc = user_add(st, &a, &in, pw, &u, &e);
         if (rc < 0) fprintf(stderr, "edubridge user add: %s\n", e.msg);
         else printf("added %s (%s, %s) to %s\n", u.email, auth_role_name(u.role), u.display_name, db);
@@ -196,7 +199,10 @@ static int disable(const char *db, const char *email)
     if (!st) return 1;
     struct err e;
     err_clear(&e);
-    int rc = user_disable(st, email, &e);
+    struct audit_actor by;
+    char label[128];
+    audit_cli_actor(&by, label, sizeof label);
+    int rc = user_disable(st, email, &by, &e);
     store_close(st);
     if (rc < 0) {
         fprintf(stderr, "edubridge user disable: %s\n", e.msg);
@@ -216,10 +222,13 @@ static int passwd(const char *db, const char *email)
     err_clear(&e);
     struct user u;
     char pw[LINE_SIZE];
+    struct audit_actor by;
+    char label[128];
+    audit_cli_actor(&by, label, sizeof label);
     int rc = user_find_by_email(st, &a, email, &u, NULL, &e);
     if (rc < 0) fprintf(stderr, "edubridge user passwd: %s\n", e.msg);
     if (rc == 0 && read_new_password("passwd", pw, sizeof pw) < 0) rc = -1;
-    else if (rc == 0 && user_set_password(st, u.id, pw, &e) < 0) {
+    else if (rc == 0 && user_set_password(st, u.id, pw, &by, &e) < 0) {
         fprintf(stderr, "edubridge user passwd: %s\n", e.msg);
         rc = -1;
     }

@@ -18,6 +18,9 @@ static const struct cli_command commands[] = {
     {"form", "check, import, list and convert XLSForms: edubridge form validate|import|list|convert", cmd_form},
     {"export", "export a form's submissions as CSV, XLSX or JSON", cmd_export},
     {"user", "add, list and disable accounts, set passwords: edubridge user add|list|disable|passwd", cmd_user},
+    {"privacy", "a person's data as JSON, or its erasure: edubridge privacy export|erase EMAIL", cmd_privacy},
+    {"settings", "list, read and change settings (the anonymity threshold): edubridge settings list|get|set", cmd_settings},
+    {"routes", NULL, cmd_routes}, /* for docs and tests: not listed */
     {"version", "print the version", cmd_version},
     {"help", "list the commands, or explain one: edubridge help COMMAND", cmd_help},
 };
@@ -44,7 +47,8 @@ static void print_overview(FILE *out)
 {
     fprintf(out, "edubridge %s: run a programme that bridges the digital divide in education.\n\n"
                  "Usage: edubridge COMMAND [OPTIONS]\n\nCommands:\n", EDUBRIDGE_VERSION);
-    for (int i = 0; i < COMMAND_COUNT; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    for (int i = 0; i < COMMAND_COUNT; i++)
+        if (commands[i].summary) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nEach command explains itself with --help. Environment: EDUBRIDGE_DB (database file),\n"
                  "EDUBRIDGE_LISTEN (address:port to serve on).\n");
 }

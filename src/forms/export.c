@@ -136,6 +136,48 @@ static bool numeric_type(enum form_type t)
     return t == FT_INTEGER || t == FT_DECIMAL || t == FT_RANGE;
 }
 
+/* --- pseudonymised exports ---------------------------------------------------------------------- */
+
+struct reads_personal {
+    const struct form *f;
+    int depth;
+    bool found;
+};
+
+static bool personal_at(const struct form *f, const struct form_field *fd, int depth);
+
+static void on_ref(void *ctx, const char *name, int pos)
+{
+    (void)pos;
+    struct reads_personal *r = ctx;
+    const struct form_field *ref = form_field_by_name(r->f, name);
+    if (!r->found && ref && personal_at(r->f, ref, r->depth + 1)) r->found = true;
+}
+
+/* The importer refuses calculation cycles; the depth bound only keeps a damaged form finite. */
+static bool personal_at(const struct form *f, const struct form_field *fd, int depth)
+{
+    if (fd->personal || fd->type == FT_USERNAME) return true;
+    if (fd->type != FT_CALCULATE || !fd->calculation || depth > 32) return false;
+    struct reads_personal r = {f, depth, false};
+    expr_foreach_ref(fd->calculation, on_ref, &r);
+    return r.found;
+}
+
+bool export_field_personal(const struct form *f, const struct form_field *fd)
+{
+    return personal_at(f, fd, 0);
+}
+
+/* The value a pseudonymised export shows for an id. */
+static const char *pseudo(const struct export_plan *p, struct arena *a, const char *id)
+{
+    if (!p->opt.pseudonymise || !id || !*id) return id;
+    char *out = arena_alloc(a, PSEUDONYM_TEXT_SIZE);
+    pseudonym_of(p->key, id, out);
+    return out;
+}
+
 static size_t choice_columns(const struct form_field *fd)
 {
     if (fd->type != FT_SELECT_MULTIPLE) return 0;
@@ -203,10 +245,12 @@ int export_plan_build(struct arena *a, const struct form *f, const struct export
      * inside repeats get a table, but answers (forms/answers.h) never hold one, so it stays empty. */
     size_t *table_of = arena_alloc(a, (f->nfields ? f->nfields : 1) * sizeof *table_of);
     size_t *slot_of = arena_calloc(a, f->nfields ? f->nfields : 1, sizeof *slot_of);
+    bool *left_out = arena_calloc(a, f->nfields ? f->nfields : 1, sizeof *left_out);
     for (size_t i = 0; i < f->nfields; i++) {
         const struct form_field *fd = &f->fields[i];
         table_of[i] = SIZE_MAX;
-        if (!stored(fd)) continue;
+        left_out[i] = out->opt.pseudonymise && export_field_personal(f, fd);
+        if (!stored(fd) || left_out[i]) continue;
         const struct form_field *r = form_field_repeat(fd);
         size_t t = 0;
         for (size_t k = 1; r && k < nt; k++)
@@ -226,6 +270,7 @@ int export_plan_build(struct arena *a, const struct form *f, const struct export
     out->ntables = nt;
     out->table_of = table_of;
     out->slot_of = slot_of;
+    out->left_out = left_out;
     return 0;
 }
 
@@ -292,6 +337,7 @@ static int each_row(struct store *st, struct export_plan *p,
 {
     p->submissions = p->unreadable = 0;
     for (size_t t = 0; t < p->ntables; t++) p->tables[t].rows = 0;
+    if (p->opt.pseudonymise && pseudonym_key(st, p->key, e) < 0) return -1;
     struct store_stmt *s = store_prepare(st, sql_rows, e);
     if (!s) return -1;
     store_bind_text(s, 1, p->form->form_id);
@@ -401,13 +447,18 @@ static void fill_cells(const struct export_plan *p, struct arena *a, const struc
         const struct export_column *col = &tb->columns[c];
         const char *v = "";
         switch (col->kind) {
-        case EXPORT_COL_ID: case EXPORT_COL_INSTANCE_ID: case EXPORT_COL_SUBMITTED_AT:
-        case EXPORT_COL_FORM_VERSION: case EXPORT_COL_LANG:
+        case EXPORT_COL_ID: case EXPORT_COL_INSTANCE_ID:
+            v = pseudo(p, a, r->meta[col->kind - EXPORT_COL_ID]);
+            break;
+        case EXPORT_COL_SUBMITTED_AT: case EXPORT_COL_FORM_VERSION: case EXPORT_COL_LANG:
             v = r->meta[col->kind - EXPORT_COL_ID];
             break;
-        case EXPORT_COL_PARENT_ID: v = r->meta[0]; break;
+        case EXPORT_COL_PARENT_ID: v = pseudo(p, a, r->meta[0]); break;
         case EXPORT_COL_INDEX: v = arena_printf(a, "%d", index); break;
-        case EXPORT_COL_FIELD: v = field_text(p, a, col->field, vals[p->slot_of[col->field->index]]); break;
+        case EXPORT_COL_FIELD:
+            v = field_text(p, a, col->field, vals[p->slot_of[col->field->index]]);
+            if (col->field->type == FT_INSTANCE_ID) v = pseudo(p, a, v);
+            break;
         case EXPORT_COL_CHOICE: {
             const char *sel = vals[p->slot_of[col->field->index]];
             v = !sel || !*sel ? "" : answers_has_value(sel, col->choice, strlen(col->choice)) ? "1" : "0";
@@ -676,19 +727,44 @@ static json_t *jstr(const char *s)
     return v ? v : json_string("");
 }
 
+/* A pseudonymised export's answers: personal keys dropped (inside repeats too), instanceID
+ * answers replaced by their pseudonyms. Names the latest version does not know are kept, as they
+ * are in a full export: no form marks them personal. */
+static void pseudonymise_answers(const struct export_plan *p, struct arena *a, json_t *obj)
+{
+    const char *name;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(obj, tmp, name, v) {
+        const struct form_field *fd = form_field_by_name(p->form, name);
+        if (!fd) continue;
+        if (p->left_out[fd->index]) {
+            json_object_del(obj, name);
+        } else if (fd->type == FT_INSTANCE_ID && json_is_string(v)) {
+            json_object_set_new(obj, name, jstr(pseudo(p, a, json_string_value(v))));
+        } else if (fd->type == FT_REPEAT && json_is_array(v)) {
+            size_t i;
+            json_t *item;
+            json_array_foreach(v, i, item) if (json_is_object(item)) pseudonymise_answers(p, a, item);
+        }
+    }
+}
+
 static int json_row(void *ctx, const struct row *r, struct arena *a, struct err *e)
 {
-    (void)a;
     struct json_ctx *c = ctx;
     strbuf_puts(&c->o.buf, c->p->submissions ? ",\n" : "\n");
     json_t *obj = json_object();
-    for (int k = 0; k < META_COUNT; k++) json_object_set_new(obj, meta_names[k], jstr(r->meta[k]));
+    for (int k = 0; k < META_COUNT; k++)
+        json_object_set_new(obj, meta_names[k], jstr(k < 2 ? pseudo(c->p, a, r->meta[k]) : r->meta[k]));
     /* The stored object as it is: parsed only to be sure the output stays valid JSON. */
     json_t *answers = json_loadb(r->answers, r->answers_len, 0, NULL);
     if (!answers || !json_is_object(answers)) {
         json_decref(answers);
         answers = json_null();
         c->p->unreadable++;
+    } else if (c->p->opt.pseudonymise) {
+        pseudonymise_answers(c->p, a, answers);
     }
     json_object_set_new(obj, "answers", answers);
     json_dump_callback(obj, json_piece, &c->o, JSON_COMPACT | JSON_PRESERVE_ORDER);

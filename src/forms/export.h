@@ -38,6 +38,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "forms/form.h"
+#include "forms/pseudonym.h"
 #include "store/store.h"
 
 /* Where output goes: the CLI writes to a FILE*, the web handler appends to the response body.
@@ -52,6 +53,11 @@ struct export_options {
     bool labels;           /* CSV, XLSX: choices as their labels (headers stay paths) */
     const char *lang;      /* the labels' language, code or name; NULL: the form's default */
     bool no_bom;           /* CSV: leave out the UTF-8 byte order mark (Excel needs it) */
+    /* For readers who may not see personal data (docs/security.md, "Privacy"): the answers of
+     * fields marked personal, of username metadata and of calculations that read them are left
+     * out (no column; no key in JSON answers), and the answer sets' ids (_id, _instance_id,
+     * _parent_id, instanceID fields) are replaced by their pseudonyms (forms/pseudonym.h). */
+    bool pseudonymise;
     /* Called every progress_every answer sets (0: never) with the number done so far. */
     void (*progress)(void *ctx, uint64_t done);
     void *progress_ctx;
@@ -96,7 +102,13 @@ struct export_plan {
     uint64_t submissions;            /* answer sets exported */
     uint64_t unreadable;             /* of those, answer sets whose stored answers did not read:
                                       * exported with their metadata only (JSON: "answers": null) */
+    bool *left_out;                  /* per form field index: personal, not exported (pseudonymise) */
+    unsigned char key[PSEUDONYM_KEY_SIZE]; /* the database's pseudonym secret, read by each export */
 };
+
+/* True when a pseudonymised export leaves fd out: personal, username metadata, or a calculation
+ * that reads such a field (directly or through other calculations). */
+bool export_field_personal(const struct form *f, const struct form_field *fd);
 
 /* Works out the tables and columns of f. ERR_INVALID when opt->lang is none of the form's
  * languages; the message lists them ("en (English), fr (Français)"). */

@@ -3,7 +3,9 @@
 #include "base/id.h"
 #include "base/timeutil.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,7 +51,7 @@ static int int_query(struct store *st, const char *sql, const char *a1, const ch
 }
 
 int form_store_import(struct store *st, struct arena *a, const char *format, const void *data,
-                      size_t len, const char *source_name, bool is_demo,
+                      size_t len, const char *source_name, bool is_demo, const struct audit_actor *by,
                       struct form_version_info *out, struct form_problems *problems, struct err *e)
 {
     struct form *f = NULL;
@@ -92,6 +94,13 @@ int form_store_import(struct store *st, struct arena *a, const char *format, con
     store_bind_text(s, 8, now);
     rc = store_run(s, e);
     store_done(s);
+    if (rc < 0) goto fail;
+    json_t *detail = json_pack("{s:s, s:s}", "version", version, "source_name", source_name);
+    char *detail_text = detail ? json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(detail);
+    const char *ids[] = {f->form_id, id};
+    rc = audit_record(st, by, "form.import", "form", ids, 2, detail_text, e);
+    free(detail_text);
     if (rc < 0 || store_commit(st, e) < 0) goto fail;
 
     out->id = arena_strdup(a, id);

@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "forms/form.h"
 #include "forms/xlsform.h"
+#include "store/audit.h"
 #include "store/store.h"
 
 struct form_version_info {
@@ -27,9 +28,10 @@ struct form_version_info {
 };
 
 /* Reads, checks and stores a form file. On problems nothing is stored: *problems lists them and
- * the return is ERR_INVALID. format: "xlsx", "csv" or "md"; source_name: the file's name. */
+ * the return is ERR_INVALID. format: "xlsx", "csv" or "md"; source_name: the file's name. The
+ * audit trail records the import (form.import) as made by `by` (NULL: the system). */
 int form_store_import(struct store *st, struct arena *a, const char *format, const void *data,
-                      size_t len, const char *source_name, bool is_demo,
+                      size_t len, const char *source_name, bool is_demo, const struct audit_actor *by,
                       struct form_version_info *out, struct form_problems *problems, struct err *e);
 
 /* The latest version's record (no parsing); ERR_NOT_FOUND when the form does not exist. */

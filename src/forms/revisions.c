@@ -2,6 +2,7 @@
 
 #include "base/timeutil.h"
 #include "forms/attachments.h"
+#include "forms/consent.h"
 #include "forms/values.h"
 
 #include <stdlib.h>
@@ -157,7 +158,7 @@ fail:
 }
 
 int revision_submit_correction(struct store *st, struct arena *a, const struct form *f, const char *draft_id,
-                               const struct answers *ans, struct err *e)
+                               const struct answers *ans, const struct audit_actor *by, struct err *e)
 {
     char now[32];
     time_format_iso(time_now_ms(), now, sizeof now);
@@ -190,21 +191,31 @@ int revision_submit_correction(struct store *st, struct arena *a, const struct f
         err_set(e, ERR_CONFLICT, "the answer set was corrected by someone else meanwhile");
         goto fail;
     }
-    /* The language stays the respondent's: the one the answers were given in. */
+    /* The language stays the respondent's: the one the answers were given in. Consent as in
+     * submission_revise: unchanged, it keeps the time it was given; changed, it is dated now. */
     s = store_prepare(
         st, "UPDATE submissions SET status = 'submitted', is_current = 1, answers = ?, resume_code = NULL,"
-            " lang = (SELECT p.lang FROM submissions p WHERE p.id = ?), submitted_at = ?, updated_at = ?"
+            " lang = (SELECT p.lang FROM submissions p WHERE p.id = ?), submitted_at = ?, updated_at = ?,"
+            " consent = ?, consent_at = (SELECT CASE WHEN ? IS NULL THEN NULL WHEN p.consent = ? THEN p.consent_at"
+            " ELSE ? END FROM submissions p WHERE p.id = ?)"
             " WHERE id = ? AND status = 'draft'", e);
     if (!s) goto fail;
+    const char *consent = consent_value(f, ans);
     store_bind_text(s, 1, json.data);
     store_bind_text(s, 2, draft.supersedes);
     store_bind_text(s, 3, now);
     store_bind_text(s, 4, now);
-    store_bind_text(s, 5, draft_id);
+    store_bind_text(s, 5, consent);
+    store_bind_text(s, 6, consent);
+    store_bind_text(s, 7, consent);
+    store_bind_text(s, 8, now);
+    store_bind_text(s, 9, draft.supersedes);
+    store_bind_text(s, 10, draft_id);
     rc = store_run(s, e);
     store_done(s);
     if (rc < 0 || attachment_carry(st, f, draft.supersedes, draft_id, ans, e) < 0 ||
         values_unindex(st, draft.supersedes, e) < 0 || values_index(st, f, ans, draft_id, e) < 0 ||
+        submission_audit_revision(st, by, draft.form_id, draft.supersedes, draft_id, e) < 0 ||
         store_commit(st, e) < 0)
         goto fail;
     return 0;

@@ -84,10 +84,11 @@ int revision_start_correction(struct store *st, struct arena *a, const char *pre
 /* Submits a correction draft: the revision it corrects stops being current and leaves the value
  * index, the draft becomes the current submitted revision with the answers ans (read with f, the
  * version it answers) and enters the index; the files of the earlier revision that the answers
- * still name come along. One transaction, committed before it returns. ERR_CONFLICT when the
+ * still name come along; the audit trail records it as made by `by` (NULL: the system). One
+ * transaction, committed before it returns. ERR_CONFLICT when the
  * revision it corrects is no longer current (someone corrected it meanwhile: the draft is kept as
  * it was) or the draft was submitted already; ERR_INVALID when draft_id is not a correction. */
 int revision_submit_correction(struct store *st, struct arena *a, const struct form *f, const char *draft_id,
-                               const struct answers *ans, struct err *e);
+                               const struct answers *ans, const struct audit_actor *by, struct err *e);
 
 #endif

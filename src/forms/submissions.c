@@ -3,9 +3,12 @@
 #include "base/id.h"
 #include "base/timeutil.h"
 #include "forms/attachments.h"
+#include "forms/consent.h"
 #include "forms/values.h"
 
 #include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Crockford's base 32 without the letters people confuse (I, L, O, U). */
@@ -71,11 +74,14 @@ static void read_row(struct store_stmt *s, struct arena *a, struct submission *o
 
 static const char sql_insert[] =
     "INSERT INTO submissions (id, instance_id, form_id, form_version_id, status, lang, answers, token,"
-    " resume_code, is_demo, started_at, submitted_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " resume_code, is_demo, started_at, submitted_at, updated_at, consent, consent_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
+/* consent: what a submitted answer set says to its form's consent question (forms/consent.h),
+ * recorded as given when the answers were submitted; NULL for drafts. */
 static int insert(struct store *st, struct arena *a, const char *form_id, const char *version_id,
                   const char *lang, const char *status, const char *answers, bool draft, bool is_demo,
-                  const char *submitted_at, struct submission *out, struct err *e)
+                  const char *submitted_at, const char *consent, struct submission *out, struct err *e)
 {
     char id[ID_TEXT_SIZE], token[33], code[10], now[32];
     id_new(id);
@@ -99,6 +105,8 @@ static int insert(struct store *st, struct arena *a, const char *form_id, const 
     store_bind_text(s, 11, submitted_at ? submitted_at : now);
     store_bind_text(s, 12, draft ? NULL : (submitted_at ? submitted_at : now));
     store_bind_text(s, 13, now);
+    store_bind_text(s, 14, draft ? NULL : consent);
+    store_bind_text(s, 15, draft || !consent ? NULL : (submitted_at ? submitted_at : now));
     int rc = store_run(s, e);
     store_done(s);
     /* A clash of resume codes (one in 2^40 per pair) surfaces as a conflict: the caller retries. */
@@ -127,7 +135,7 @@ int submission_create_draft(struct store *st, struct arena *a, const char *form_
 {
     int rc = ERR_CONFLICT;
     for (int attempt = 0; attempt < 3 && rc == ERR_CONFLICT; attempt++)
-        rc = insert(st, a, form_id, version_id, lang, "draft", "{}", true, false, NULL, out, e);
+        rc = insert(st, a, form_id, version_id, lang, "draft", "{}", true, false, NULL, NULL, out, e);
     return rc;
 }
 
@@ -147,7 +155,8 @@ int submission_insert_in(struct store *st, struct arena *a, const struct form *f
     struct submission local;
     if (!out) out = &local;
     if (!json) json = to_json(a, f, ans);
-    if (insert(st, a, f->form_id, version_id, lang, "submitted", json, false, is_demo, submitted_at, out, e) < 0)
+    if (insert(st, a, f->form_id, version_id, lang, "submitted", json, false, is_demo, submitted_at,
+               consent_value(f, ans), out, e) < 0)
         return -1;
     return values_index(st, f, ans, out->id, e);
 }
@@ -233,12 +242,15 @@ int submission_submit(struct store *st, const struct form *f, const char *id, co
      * that the thank-you page can be shown again. */
     struct store_stmt *s = store_prepare(
         st, "UPDATE submissions SET status = 'submitted', answers = ?, resume_code = NULL,"
-            " submitted_at = ?, updated_at = ? WHERE id = ? AND status = 'draft'", e);
+            " submitted_at = ?, updated_at = ?, consent = ?, consent_at = ? WHERE id = ? AND status = 'draft'", e);
     if (!s) goto fail;
+    const char *consent = consent_value(f, ans);
     store_bind_text(s, 1, json.data);
     store_bind_text(s, 2, now);
     store_bind_text(s, 3, now);
-    store_bind_text(s, 4, id);
+    store_bind_text(s, 4, consent);
+    store_bind_text(s, 5, consent ? now : NULL);
+    store_bind_text(s, 6, id);
     int rc = store_run(s, e);
     store_done(s);
     if (rc < 0) goto fail;
@@ -255,9 +267,23 @@ fail:
     return e && e->code ? e->code : -1;
 }
 
+int submission_audit_revision(struct store *st, const struct audit_actor *by, const char *form_id,
+                              const char *previous_id, const char *id, struct err *e)
+{
+    /* Ids only: the answers themselves stay in the submissions, where erasure can reach them. */
+    json_t *o = json_pack("{s:s}", "form_id", form_id);
+    char *detail = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    const char *ids[] = {previous_id, id};
+    int rc = detail ? audit_record(st, by, "submission.revise", "submission", ids, 2, detail, e)
+                    : err_set(e, ERR_INTERNAL, "the audit entry could not be made");
+    free(detail);
+    return rc;
+}
+
 int submission_revise(struct store *st, struct arena *a, const struct form *f, const char *version_id,
-                      const char *previous_id, const struct answers *ans, struct submission *out,
-                      struct err *e)
+                      const char *previous_id, const struct answers *ans, const struct audit_actor *by,
+                      struct submission *out, struct err *e)
 {
     struct submission local;
     if (!out) out = &local;
@@ -281,23 +307,30 @@ int submission_revise(struct store *st, struct arena *a, const struct form *f, c
         err_set(e, ERR_CONFLICT, "this answer set is not the current submitted revision");
         goto fail;
     }
+    /* Consent unchanged by the correction keeps the time it was given; a changed one is dated now. */
     s = store_prepare(
         st, "INSERT INTO submissions (id, instance_id, form_id, form_version_id, revision, supersedes,"
-            " status, lang, answers, is_demo, started_at, submitted_at, updated_at)"
-            " SELECT ?, instance_id, form_id, ?, revision + 1, id, 'submitted', lang, ?, is_demo, ?, ?, ?"
+            " status, lang, answers, is_demo, started_at, submitted_at, updated_at, consent, consent_at)"
+            " SELECT ?, instance_id, form_id, ?, revision + 1, id, 'submitted', lang, ?, is_demo, ?, ?, ?, ?,"
+            " CASE WHEN ? IS NULL THEN NULL WHEN consent = ? THEN consent_at ELSE ? END"
             " FROM submissions WHERE id = ?", e);
     if (!s) goto fail;
+    const char *consent = consent_value(f, ans);
     store_bind_text(s, 1, id);
     store_bind_text(s, 2, version_id);
     store_bind_text(s, 3, json);
     store_bind_text(s, 4, now);
     store_bind_text(s, 5, now);
     store_bind_text(s, 6, now);
-    store_bind_text(s, 7, previous_id);
+    store_bind_text(s, 7, consent);
+    store_bind_text(s, 8, consent);
+    store_bind_text(s, 9, consent);
+    store_bind_text(s, 10, now);
+    store_bind_text(s, 11, previous_id);
     rc = store_run(s, e);
     store_done(s);
     if (rc < 0 || attachment_carry(st, f, previous_id, id, ans, e) < 0 || values_unindex(st, previous_id, e) < 0 ||
-        values_index(st, f, ans, id, e) < 0)
+        values_index(st, f, ans, id, e) < 0 || submission_audit_revision(st, by, f->form_id, previous_id, id, e) < 0)
         goto fail;
     if (find_one(st, a,
                  "SELECT id, instance_id, form_id, form_version_id, revision, status, lang, answers, token,"

@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "forms/answers.h"
 #include "forms/form.h"
+#include "store/audit.h"
 #include "store/store.h"
 
 struct submission {
@@ -62,11 +63,16 @@ int submission_insert_in(struct store *st, struct arena *a, const struct form *f
                          const char *submitted_at, struct submission *out, struct err *e);
 /* A correction: a new revision of a current submitted answer set (same instance_id, revision + 1,
  * supersedes it), which becomes current while the previous one stops being current and leaves the
- * value index; one transaction, committed before it returns. ERR_CONFLICT when previous_id is not
+ * value index; recorded in the audit trail as made by `by`; one transaction, committed before it
+ * returns. ERR_CONFLICT when previous_id is not
  * the current submitted revision. */
 int submission_revise(struct store *st, struct arena *a, const struct form *f, const char *version_id,
-                      const char *previous_id, const struct answers *ans, struct submission *out,
-                      struct err *e);
+                      const char *previous_id, const struct answers *ans, const struct audit_actor *by,
+                      struct submission *out, struct err *e);
+/* The audit entry of a correction (submission.revise, by whoever made it; NULL: the system),
+ * inside the caller's transaction: submission_revise and revision_submit_correction write it. */
+int submission_audit_revision(struct store *st, const struct audit_actor *by, const char *form_id,
+                              const char *previous_id, const char *id, struct err *e);
 /* Normalises a code typed by a person ("abcd 2345", "ABCD-2345") to the stored form; NULL if
  * it cannot be one. */
 const char *submission_normalise_code(struct arena *a, const char *typed);

@@ -3,6 +3,7 @@
 #include "forms/values.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -378,5 +379,42 @@ done:
     free(cstamp);
     free(rlist);
     free(clist);
+    return rc;
+}
+
+int summary_threshold(struct store *st, int *out, struct err *e)
+{
+    *out = SUMMARY_THRESHOLD_DEFAULT;
+    struct store_stmt *s = store_prepare(st, "SELECT value FROM settings WHERE key = 'anonymity_threshold'", e);
+    if (!s) return -1;
+    int rc = store_step(s, e);
+    int64_t v;
+    if (rc == 1 && str_to_int64(store_col_text(s, 0), SUMMARY_THRESHOLD_MIN, SUMMARY_THRESHOLD_MAX, &v)) *out = (int)v;
+    store_done(s);
+    return rc < 0 ? -1 : 0;
+}
+
+int summary_set_threshold(struct store *st, int threshold, const struct audit_actor *by, struct err *e)
+{
+    if (threshold < SUMMARY_THRESHOLD_MIN || threshold > SUMMARY_THRESHOLD_MAX)
+        return err_set(e, ERR_INVALID, "the anonymity threshold is a whole number from %d to %d",
+                       SUMMARY_THRESHOLD_MIN, SUMMARY_THRESHOLD_MAX);
+    char value[16], detail[64];
+    snprintf(value, sizeof value, "%d", threshold);
+    snprintf(detail, sizeof detail, "{\"value\":%d}", threshold);
+    if (store_begin(st, e) < 0) return -1;
+    struct store_stmt *s = store_prepare(st,
+        "INSERT INTO settings (key, value) VALUES ('anonymity_threshold', ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value", e);
+    int rc = s ? 0 : -1;
+    if (s) {
+        store_bind_text(s, 1, value);
+        rc = store_run(s, e);
+        store_done(s);
+    }
+    const char *ids[] = {"anonymity_threshold"};
+    if (rc == 0) rc = audit_record(st, by, "settings.set", "setting", ids, 1, detail, e);
+    if (rc == 0) rc = store_commit(st, e);
+    if (rc < 0) store_rollback(st);
     return rc;
 }

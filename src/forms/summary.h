@@ -11,10 +11,11 @@
  * h = (n - 1) p, it is x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]), linear
  * interpolation between the two nearest ranks. The median is the 0.5-quantile.
  *
- * Privacy: a report never shows a group smaller than SUMMARY_MIN_GROUP respondents. This module
- * returns true counts; whoever shows them asks summary_hidden() for each count (and for the n of
- * a number summary, whose mean, quartiles, minimum and maximum then go too) and writes "fewer
- * than 5" in its place.
+ * Privacy: a report never shows a group smaller than the anonymity threshold (the setting
+ * anonymity_threshold, default 5: summary_threshold). This module returns true counts; whoever
+ * shows them asks summary_hidden() for each count (and for the n of a number summary, whose mean,
+ * quartiles, minimum and maximum then go too) and writes "fewer than 5" in its place. A zero is
+ * hidden like any small count, so that "nobody" and "a few" read the same.
  *
  * Everything returned lives in the caller's arena; scratch memory is freed before returning. */
 #ifndef EDUBRIDGE_SUMMARY_H
@@ -27,13 +28,21 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "forms/form.h"
+#include "store/audit.h"
 #include "store/store.h"
 
-/* The anonymity threshold (DESIGN.md: "default 5"). One place, so that making it a setting later
- * changes only summary_hidden's callers' source of it. */
-#define SUMMARY_MIN_GROUP 5
+/* The anonymity threshold (DESIGN.md: "default 5"), and the values the setting may take: below 2
+ * a group of one would show, and a threshold past 100 hides nearly every report. */
+enum { SUMMARY_THRESHOLD_DEFAULT = 5, SUMMARY_THRESHOLD_MIN = 2, SUMMARY_THRESHOLD_MAX = 100 };
 
-static inline bool summary_hidden(int64_t count) { return count < SUMMARY_MIN_GROUP; }
+static inline bool summary_hidden(int64_t count, int threshold) { return count < threshold; }
+
+/* The threshold in force: the settings row anonymity_threshold, else the default. A value out of
+ * range (set by hand in the database) counts as the default. */
+int summary_threshold(struct store *st, int *out, struct err *e);
+/* Stores a new threshold; ERR_INVALID outside SUMMARY_THRESHOLD_MIN..MAX. Recorded in the audit
+ * trail (settings.set) as done by `by`, in one transaction. */
+int summary_set_threshold(struct store *st, int threshold, const struct audit_actor *by, struct err *e);
 
 enum summary_kind {
     SUMMARY_NONE,    /* not indexed: no summary (see values.h) */

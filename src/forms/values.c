@@ -186,6 +186,21 @@ int values_unindex(struct store *st, const char *submission_id, struct err *e)
     return rc < 0 ? -1 : 0;
 }
 
+int values_forget(struct store *st, const char *submission_id, const char *field, struct err *e)
+{
+    struct store_stmt *s = store_prepare(
+        st, "DELETE FROM submission_values WHERE submission = (SELECT seq FROM submissions WHERE id = ?)"
+            " AND field = (SELECT k.id FROM submission_value_fields k JOIN submissions s"
+            " ON s.form_id = k.form_id WHERE s.id = ? AND k.field = ?)", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, submission_id);
+    store_bind_text(s, 2, submission_id);
+    store_bind_text(s, 3, field);
+    int rc = store_run(s, e);
+    store_done(s);
+    return rc < 0 ? -1 : 0;
+}
+
 int64_t values_rebuild(struct store *st, struct arena *scratch, const struct form *f, struct err *e)
 {
     struct store_stmt *s = store_prepare(

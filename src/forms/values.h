@@ -41,6 +41,10 @@ int values_field_key(struct store *st, const char *form_id, const char *field, i
 /* Removes a submission's rows and its seq: for a revision that a newer one supersedes. */
 int values_unindex(struct store *st, const char *submission_id, struct err *e);
 
+/* Removes one question's rows of a submission, which keeps its others and its seq: for the
+ * erasure of a personal answer (program/privacy.h). Nothing to do when it has none. */
+int values_forget(struct store *st, const char *submission_id, const char *field, struct err *e);
+
 /* Indexes again every current submitted answer set of f's form from its stored JSON, read with f
  * (the latest version: fields that changed type since are read as they are now). For answer sets
  * stored before the index existed, or after a change to what is indexed. Returns the number of

@@ -7,6 +7,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/str.h"
+#include "forms/consent.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -467,6 +468,27 @@ static void check_settings(struct xb *b)
     if (f->instance_name) expr_foreach_ref(f->instance_name, on_ref, &c);
 }
 
+/* The consent question (forms/consent.h): one named in settings must fit the rule; a field that
+ * is called consent but does not fit is only a warning, as it may be a question about something
+ * else, but its answers will not be recorded as consent. */
+static void check_consent(struct xb *b)
+{
+    const struct form *f = b->form;
+    int row = b->settings && b->settings->nrows > 1 ? b->settings->rows[1].number : 0;
+    const char *named = xb_setting(f, "consent_field");
+    const struct form_field *fd = form_field_by_name(f, *named ? named : "consent");
+    if (*named && !fd) {
+        xb_error(b, "settings", row, "consent_field", "consent_field '%.*s' names no field", xb_qlen(named), named);
+    } else if (*named && !consent_field_fits(fd)) {
+        xb_error(b, "settings", row, "consent_field", "consent_field '%.*s' must name a select_one, outside "
+                 "repeats, whose choices include yes and no", xb_qlen(named), named);
+    } else if (!*named && fd && !consent_field_fits(fd)) {
+        xb_warn(b, "survey", fd->row, "name", "the field 'consent' is not a select_one with the choices yes and "
+                "no, so no consent is recorded with the answers; name the consent question in the settings "
+                "column consent_field");
+    }
+}
+
 void xb_check(struct xb *b)
 {
     check_duplicates(b);
@@ -478,4 +500,5 @@ void xb_check(struct xb *b)
     check_choice_values(b);
     check_choice_labels(b);
     check_settings(b);
+    check_consent(b);
 }

@@ -11,6 +11,8 @@ struct route_segment {
 
 struct route {
     unsigned methods;
+    char *pattern;
+    int tag;
     struct route_segment *segs;
     size_t nsegs;
     http_handler handler;
@@ -34,6 +36,7 @@ void router_free(struct router *r)
     for (size_t i = 0; i < r->count; i++) {
         for (size_t k = 0; k < r->routes[i].nsegs; k++) free(r->routes[i].segs[k].text);
         free(r->routes[i].segs);
+        free(r->routes[i].pattern);
     }
     free(r->routes);
     free(r);
@@ -49,6 +52,9 @@ void router_add(struct router *r, unsigned methods, const char *pattern, http_ha
     struct route *rt = &r->routes[r->count++];
     rt->methods = (methods & HTTP_GET) ? (methods | HTTP_HEAD) : methods;
     rt->handler = handler;
+    rt->pattern = strdup(pattern);
+    if (!rt->pattern) abort();
+    rt->tag = 0;
     rt->segs = NULL;
     rt->nsegs = 0;
     const char *p = pattern;
@@ -103,9 +109,39 @@ static bool match_route(const struct route *rt, const char *path, struct arena *
     return true;
 }
 
+bool router_set_tag(struct router *r, unsigned method, const char *pattern, int tag)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        struct route *rt = &r->routes[i];
+        if ((rt->methods & method) && strcmp(rt->pattern, pattern) == 0) {
+            rt->tag = tag;
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t router_count(const struct router *r)
+{
+    return r->count;
+}
+
+struct router_route_info router_route(const struct router *r, size_t i)
+{
+    if (i >= r->count) return (struct router_route_info){0, NULL, 0};
+    return (struct router_route_info){r->routes[i].methods, r->routes[i].pattern, r->routes[i].tag};
+}
+
 enum router_result router_match(const struct router *r, enum http_method method, const char *path,
                                 struct arena *a, http_handler *handler, struct http_params *params,
                                 unsigned *allowed)
+{
+    return router_match_tagged(r, method, path, a, handler, params, allowed, NULL);
+}
+
+enum router_result router_match_tagged(const struct router *r, enum http_method method, const char *path,
+                                       struct arena *a, http_handler *handler, struct http_params *params,
+                                       unsigned *allowed, int *tag)
 {
     unsigned other_methods = 0;
     for (size_t i = 0; i < r->count; i++) {
@@ -115,6 +151,7 @@ enum router_result router_match(const struct router *r, enum http_method method,
         if (rt->methods & method) {
             *handler = rt->handler;
             *params = tmp;
+            if (tag) *tag = rt->tag;
             return ROUTER_FOUND;
         }
         other_methods |= rt->methods;

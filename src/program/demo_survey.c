@@ -277,7 +277,7 @@ int demo_survey_load(struct store *st, struct arena *a, int *added, struct err *
         if (!src) return err_set(e, ERR_INTERNAL, "the needs survey is not in the binary");
         struct form_problems problems = {0};
         err_clear(e);
-        if (form_store_import(st, a, "md", src->data, src->len, "needs-survey.md", true, &info, &problems, e) < 0)
+        if (form_store_import(st, a, "md", src->data, src->len, "needs-survey.md", true, NULL, &info, &problems, e) < 0)
             return -1;
     }
     int64_t have;

@@ -1,5 +1,6 @@
 #include "program/schema.h"
 
+#include "forms/consent.h"
 #include "forms/form_store.h"
 #include "forms/values.h"
 
@@ -206,6 +207,37 @@ const struct store_migration schema_migrations[] = {
      "INSERT INTO settings (key, value) SELECT 'submission_values_pending', 'yes'"
      " WHERE EXISTS (SELECT 1 FROM submissions WHERE status = 'submitted')"
      " ON CONFLICT (key) DO NOTHING;"},
+    {7, "the audit trail",
+     /* Who changed what, when (store/audit.h). Append-only: the triggers refuse every UPDATE and
+      * DELETE, so no path through the application (erasure included) can edit or trim it. There is
+      * no foreign key to users on purpose: an erased account's id stays as the record of what it
+      * did. target_ids is a JSON array of text; detail a JSON object. (PostgreSQL will need the
+      * same triggers written as a trigger function.) */
+     "CREATE TABLE audit_log ("
+     " id TEXT PRIMARY KEY,"
+     " at TEXT NOT NULL,"
+     " actor_user_id TEXT,"
+     " actor_label TEXT NOT NULL,"
+     " action TEXT NOT NULL,"
+     " target_kind TEXT NOT NULL DEFAULT '',"
+     " target_ids TEXT NOT NULL DEFAULT '[]',"
+     " detail TEXT NOT NULL DEFAULT '{}');"
+     "CREATE INDEX audit_log_by_at ON audit_log (at, id);"
+     "CREATE INDEX audit_log_by_action ON audit_log (action, at);"
+     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN"
+     " SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END;"
+     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN"
+     " SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END;"},
+    {8, "consent recorded with each submission",
+     /* Whether the respondent agreed to the form's consent question (forms/consent.h), and when,
+      * set when an answer set is submitted or corrected; NULL when the form asks no consent. Answer
+      * sets submitted before this migration get theirs from their stored answers at the next open
+      * (submission_consent_pending), as migration 3 did for the value index. */
+     "ALTER TABLE submissions ADD COLUMN consent TEXT CHECK (consent IN ('yes','no'));"
+     "ALTER TABLE submissions ADD COLUMN consent_at TEXT;"
+     "INSERT INTO settings (key, value) SELECT 'submission_consent_pending', 'yes'"
+     " WHERE EXISTS (SELECT 1 FROM submissions WHERE status = 'submitted')"
+     " ON CONFLICT (key) DO NOTHING;"},
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 
@@ -247,7 +279,7 @@ struct store *schema_open(const char *target, bool create, int *applied, struct 
     struct store *st = store_open(target, &opt, e);
     if (!st) return NULL;
     if (store_migrate(st, schema_migrations, schema_migration_count, applied, e) < 0 ||
-        index_earlier_answers(st, e) < 0) {
+        index_earlier_answers(st, e) < 0 || consent_backfill(st, e) < 0) {
         store_close(st);
         return NULL;
     }

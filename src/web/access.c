@@ -90,14 +90,14 @@ static void api_unauthorised(struct http_response *res)
 
 static bool attach_bearer(struct http_request *req, struct http_response *res, struct web_state *ws)
 {
-    const char *authz = http_header_in(req, "Authorization");
-    if (!authz) return true;
-    if (strncasecmp(authz, "Bearer ", 7) != 0) {
+    const char *token;
+    switch (api_token_from_header(http_header_in(req, "Authorization"), &token)) {
+    case API_BEARER_NONE: return true;
+    case API_BEARER_MALFORMED:
         api_unauthorised(res);
         return false;
+    case API_BEARER_TOKEN: break;
     }
-    const char *token = authz + 7;
-    while (*token == ' ') token++;
     struct auth_principal *p = arena_calloc(req->arena, 1, sizeof *p);
     struct err e;
     err_clear(&e);
@@ -178,24 +178,82 @@ bool access_csrf_ok(struct http_request *req, struct http_response *res)
     return false;
 }
 
-bool access_require(struct http_request *req, struct http_response *res, enum auth_role role)
+/* To the sign-in page, and back to this page after it (with its query); a POST's address is no
+ * page to come back to. */
+static void to_signin(struct http_request *req, struct http_response *res)
+{
+    struct strbuf to;
+    strbuf_init(&to, req->arena, 64);
+    strbuf_puts(&to, "/signin");
+    if (req->method != HTTP_POST) {
+        struct strbuf next;
+        strbuf_init(&next, req->arena, 64);
+        strbuf_puts(&next, req->path);
+        for (size_t i = 0; i < req->query.count; i++) {
+            strbuf_putc(&next, i ? '&' : '?');
+            str_url_encode(&next, req->query.items[i].name);
+            strbuf_putc(&next, '=');
+            str_url_encode(&next, req->query.items[i].value);
+        }
+        strbuf_puts(&to, "?next=");
+        str_url_encode(&to, next.data);
+    }
+    http_redirect(res, req->method == HTTP_POST ? 303 : 302, to.data);
+}
+
+static void api_refuse(struct http_request *req, struct http_response *res, enum policy_action action)
 {
     const struct auth_principal *who = web_state(req)->who;
+    res->content_type = "application/json";
+    res->compressible = false;
+    strbuf_reset(&res->body);
     if (!auth_signed_in(who)) {
-        /* Back to the page after sign-in; a POST's address is no page to come back to. */
-        struct strbuf to;
-        strbuf_init(&to, req->arena, 64);
-        strbuf_puts(&to, "/signin");
-        if (req->method != HTTP_POST) {
-            strbuf_puts(&to, "?next=");
-            str_url_encode(&to, req->path);
-        }
-        http_redirect(res, req->method == HTTP_POST ? 303 : 302, to.data);
+        res->status = 401;
+        http_set_header(res, "WWW-Authenticate", "Bearer realm=\"edubridge\"");
+        strbuf_puts(&res->body, "{\"error\":\"this needs an API token: send Authorization: Bearer TOKEN\"}\n");
+    } else if (policy_scope_limits(who, action, NULL)) {
+        res->status = 403;
+        http_set_header(res, "WWW-Authenticate", "Bearer error=\"insufficient_scope\"");
+        strbuf_puts(&res->body, "{\"error\":\"the token's scope does not allow this: use a token with a wider scope\"}\n");
+    } else {
+        res->status = 403;
+        strbuf_puts(&res->body, "{\"error\":\"this account may not do this\"}\n");
+    }
+}
+
+void access_refuse(struct http_request *req, struct http_response *res, enum policy_action action)
+{
+    const struct policy_action_info *info = policy_action_info(action);
+    log_info("%s %s refused: %s may not %s", req->method_name, req->path,
+             auth_signed_in(web_state(req)->who) ? web_state(req)->who->email : "anonymous",
+             info ? info->name : "?");
+    if (info && info->surface == POLICY_API) {
+        api_refuse(req, res, action);
+        return;
+    }
+    if (!auth_signed_in(web_state(req)->who)) {
+        to_signin(req, res);
+        return;
+    }
+    page_error(req, res, 403, NULL);
+}
+
+bool access_permit(struct http_request *req, struct http_response *res, enum policy_action action)
+{
+    if (!policy_allows(web_state(req)->who, action, NULL)) {
+        access_refuse(req, res, action);
         return false;
     }
-    if (role != AUTH_ROLE_NONE && who->role != role) {
-        page_error(req, res, 403, NULL);
-        return false;
+    if (req->method != HTTP_POST) return true;
+    const struct policy_action_info *info = policy_action_info(action);
+    if (info->surface == POLICY_PAGE) return access_csrf_ok(req, res);
+    if (info->surface == POLICY_RESPONDENT) {
+        const char *site = http_header_in(req, "Sec-Fetch-Site");
+        if (site && strcasecmp(site, "cross-site") == 0) {
+            log_info("%s %s refused: posted from another site", req->method_name, req->path);
+            page_error(req, res, 403, T(req, "This form has expired or was not sent from this site. Go back, reload the page and try again."));
+            return false;
+        }
     }
     return true;
 }

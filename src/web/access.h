@@ -3,19 +3,21 @@
  * access_attach() runs before routing and puts the principal (auth/principal.h) in
  * web_state(req)->who: from the "sid" cookie on pages, from "Authorization: Bearer" on the JSON API
  * (/api/...), which ignores cookies so that no other site can make a browser call it with the
- * reader's session. Everything else here is for handlers:
- *  - access_csrf_field() writes the hidden _csrf input every state-changing form carries, and
- *    access_csrf_ok() checks it on the POST (a 403 page when it is missing or wrong);
- *  - access_require() sends anonymous readers to the sign-in page and refuses other roles;
+ * reader's session. access_permit() is the gate web_handle runs before every handler: the route's
+ * policy action (auth/policy.h, web/route_policy.c) and, for the POSTs of pages, the CSRF value.
+ * The rest is for handlers:
+ *  - access_csrf_field() writes the hidden _csrf input every state-changing form carries
+ *    (access_csrf_ok() checks it; the gate calls it for every POST of a page);
+ *  - access_refuse() answers a refusal the way the gate does, for handlers whose check needs the
+ *    record they read (policy_submission_view(who, &target) and the like);
  *  - the session cookie is written and cleared here, with Secure when the request came over
- *    HTTPS (a trusted proxy's X-Forwarded-Proto; edubridge itself speaks plain HTTP).
- * Permission checks by role are to move into one policy module (policy_allows); access_require
- * is the stand-in until then. */
+ *    HTTPS (a trusted proxy's X-Forwarded-Proto; edubridge itself speaks plain HTTP). */
 #ifndef EDUBRIDGE_ACCESS_H
 #define EDUBRIDGE_ACCESS_H
 
 #include <stdbool.h>
 
+#include "auth/policy.h"
 #include "auth/principal.h"
 #include "http/http.h"
 
@@ -46,8 +48,17 @@ void access_csrf_field(struct http_request *req, struct http_response *res);
  * the handler returns at once and changes nothing. */
 bool access_csrf_ok(struct http_request *req, struct http_response *res);
 
-/* True when the reader is signed in with role (AUTH_ROLE_NONE: any role). Otherwise answers:
- * a redirect to /signin?next=PATH for anonymous readers, 403 for a role that may not. */
-bool access_require(struct http_request *req, struct http_response *res, enum auth_role role);
+/* The gate: true when the reader may do action (policy_allows with no target) and, when the
+ * request is a POST of a page (not of the API nor of the survey flow), it carries the right CSRF
+ * value. Otherwise the request has been answered (access_refuse, or the CSRF 403 page). A POST of
+ * the survey flow that the browser says came from another site (Sec-Fetch-Site: cross-site) is
+ * refused too: it carries no CSRF value, its address is its only secret. */
+bool access_permit(struct http_request *req, struct http_response *res, enum policy_action action);
+
+/* Answers a refusal of action: on pages, anonymous readers are sent to /signin?next=PATH (302; a
+ * POST: 303 to /signin) and signed-in ones get the 403 page; on the API, 401 with
+ * WWW-Authenticate: Bearer without a token, 403 with one (error="insufficient_scope" when only the
+ * token's scope is short). */
+void access_refuse(struct http_request *req, struct http_response *res, enum policy_action action);
 
 #endif

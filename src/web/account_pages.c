@@ -129,9 +129,10 @@ static void signin_get(struct http_request *req, struct http_response *res)
     signin_page(req, res, NULL, NULL);
 }
 
+/* The POSTs below passed the gate (web/access.h): their CSRF value has been checked. */
+
 static void signin_post(struct http_request *req, struct http_response *res)
 {
-    if (!access_csrf_ok(req, res)) return;
     struct web_state *ws = web_state(req);
     const char *email = http_form(req, "email");
     const char *addr = access_client_addr(req);
@@ -175,7 +176,6 @@ static void signout_post(struct http_request *req, struct http_response *res)
         http_redirect(res, 303, "/");
         return;
     }
-    if (!access_csrf_ok(req, res)) return;
     struct err e;
     err_clear(&e);
     if (session_end(web_state(req)->store, who->session_token, &e) < 0) {
@@ -232,7 +232,6 @@ static int send_reset_link(struct http_request *req, const struct user *u, const
 
 static void reset_post(struct http_request *req, struct http_response *res)
 {
-    if (!access_csrf_ok(req, res)) return;
     struct store *st = web_state(req)->store;
     struct user u;
     struct err e;
@@ -296,7 +295,6 @@ static void reset_token_get(struct http_request *req, struct http_response *res)
 
 static void reset_token_post(struct http_request *req, struct http_response *res)
 {
-    if (!access_csrf_ok(req, res)) return;
     const char *pw = http_form(req, "password");
     const char *confirm = http_form(req, "confirm");
     enum password_problem pp = password_acceptable(pw);
@@ -404,7 +402,7 @@ static void tokens_page(struct http_request *req, struct http_response *res, con
     html_text(b, T(req, "Scope"));
     html_lit(b, "</label><select id=\"f-scope\" name=\"scope\">");
     for (int s = AUTH_SCOPE_READ; s <= AUTH_SCOPE_ADMIN; s++) {
-        if (s == AUTH_SCOPE_ADMIN && who->role != AUTH_ROLE_ADMIN) continue;
+        if (!policy_may_grant_scope(who, (enum auth_scope)s)) continue;
         html_lit(b, "<option value=\"");
         html_attr(b, auth_scope_name((enum auth_scope)s));
         html_lit(b, "\">");
@@ -417,19 +415,19 @@ static void tokens_page(struct http_request *req, struct http_response *res, con
     layout_end(req, res);
 }
 
+/* TOKENS_OWN: signed-in readers, their own tokens (the listing and the revocation are narrowed to
+ * the reader's account in the queries: another account's token is not found). */
 static void tokens_get(struct http_request *req, struct http_response *res)
 {
-    if (!access_require(req, res, AUTH_ROLE_NONE)) return;
     tokens_page(req, res, NULL, NULL);
 }
 
 static void tokens_post(struct http_request *req, struct http_response *res)
 {
-    if (!access_require(req, res, AUTH_ROLE_NONE) || !access_csrf_ok(req, res)) return;
     const struct auth_principal *who = web_state(req)->who;
     enum auth_scope scope = auth_scope_parse(http_form(req, "scope"));
     /* A token never does more than its user: only administrators make admin tokens. */
-    if (scope == AUTH_SCOPE_FULL || (scope == AUTH_SCOPE_ADMIN && who->role != AUTH_ROLE_ADMIN)) {
+    if (!policy_may_grant_scope(who, scope)) {
         res->status = 422;
         tokens_page(req, res, NULL, T(req, "Choose one of the scopes offered."));
         return;
@@ -455,7 +453,6 @@ static void tokens_post(struct http_request *req, struct http_response *res)
 
 static void token_revoke_post(struct http_request *req, struct http_response *res)
 {
-    if (!access_require(req, res, AUTH_ROLE_NONE) || !access_csrf_ok(req, res)) return;
     struct err e;
     err_clear(&e);
     int rc = api_token_revoke(web_state(req)->store, web_state(req)->who->user_id, http_route(req, "id"),
@@ -474,20 +471,14 @@ static void token_revoke_post(struct http_request *req, struct http_response *re
 
 /* --- the API's principal ------------------------------------------------------------------------ */
 
+/* API_ME: a token's holder only (the gate answered anonymous requests with 401). */
 static void api_me(struct http_request *req, struct http_response *res)
 {
     const struct auth_principal *who = web_state(req)->who;
     res->content_type = "application/json";
     res->compressible = false;
-    json_t *doc;
-    if (!auth_signed_in(who)) {
-        res->status = 401;
-        http_set_header(res, "WWW-Authenticate", "Bearer");
-        doc = json_pack("{s:s}", "error", "send an API token: Authorization: Bearer TOKEN");
-    } else {
-        doc = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", who->user_id, "email", who->email, "name",
-                        who->display_name, "role", auth_role_name(who->role), "scope", auth_scope_name(who->scope));
-    }
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", who->user_id, "email", who->email, "name",
+                            who->display_name, "role", auth_role_name(who->role), "scope", auth_scope_name(who->scope));
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text) {

@@ -9,6 +9,8 @@
 #include "forms/form_store.h"
 #include "forms/revisions.h"
 #include "forms/submissions.h"
+#include "web/access.h"
+#include "web/audit_pages.h"
 #include "web/survey.h"
 #include "web/web.h"
 
@@ -149,9 +151,11 @@ static void api_submit(struct http_request *req, struct http_response *res)
 
 /* --- one submission and its corrections --------------------------------------------------------- */
 
-/* The submitted answer set {id} of the form {form_id}; false with the error sent when there is
- * none. Drafts are their respondents' own work in progress: not found here. */
-static bool submission_or_error(struct http_request *req, struct http_response *res, struct revision *r)
+/* The submitted answer set {id} of the form {form_id}, when the token may do action to it; false
+ * with the error sent when there is none or it may not. Drafts are their respondents' own work in
+ * progress: not found here. */
+static bool submission_or_error(struct http_request *req, struct http_response *res, enum policy_action action,
+                                struct revision *r)
 {
     struct err e;
     err_clear(&e);
@@ -160,13 +164,20 @@ static bool submission_or_error(struct http_request *req, struct http_response *
         rc = ERR_NOT_FOUND;
     if (rc == ERR_NOT_FOUND) send_error(res, 404, "there is no submission with this id in this form");
     else if (rc < 0) send_error(res, 503, "the submission cannot be read right now");
-    return rc == 0;
+    if (rc < 0) return false;
+    /* The action's rule again, with the record (the gate knew none); submissions name their form
+     * only yet. */
+    if (!policy_allows(web_state(req)->who, action, &(struct policy_target){.form_id = r->form_id})) {
+        access_refuse(req, res, action);
+        return false;
+    }
+    return true;
 }
 
 static void api_submission(struct http_request *req, struct http_response *res)
 {
     struct revision r;
-    if (!submission_or_error(req, res, &r)) return;
+    if (!submission_or_error(req, res, POLICY_API_SUBMISSION_READ, &r)) return;
     struct revision_row *rows;
     size_t n;
     struct err e;
@@ -208,7 +219,7 @@ static void api_revise(struct http_request *req, struct http_response *res)
         return;
     }
     struct revision r;
-    if (!submission_or_error(req, res, &r)) return;
+    if (!submission_or_error(req, res, POLICY_API_REVISE, &r)) return;
     /* Two people correcting at once: the second learns it, rather than overwrite the first. */
     if (!r.is_current) {
         send_superseded(res, r.current_id);
@@ -226,7 +237,9 @@ static void api_revise(struct http_request *req, struct http_response *res)
     struct submission rev;
     struct err e;
     err_clear(&e);
-    int rc = submission_revise(st, req->arena, sf.form, r.form_version_id, r.id, ans, &rev, &e);
+    struct audit_actor by;
+    web_audit_actor(req, &by);
+    int rc = submission_revise(st, req->arena, sf.form, r.form_version_id, r.id, ans, &by, &rev, &e);
     if (rc == ERR_CONFLICT) {
         /* Corrected by someone else between the check above and the commit. */
         struct revision now;

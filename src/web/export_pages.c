@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/timeutil.h"
+#include "auth/policy.h"
 #include "forms/export.h"
 #include "web/pages.h"
 #include "web/survey.h"
@@ -60,10 +61,8 @@ static bool yes(const char *v)
 
 static void export_page(struct http_request *req, struct http_response *res, enum format fmt)
 {
-    /* ACCESS CONTROL GOES HERE. These downloads hold every answer, personal data included, and are
-     * meant for coordinators only. Accounts and roles arrive with a later issue: its policy check
-     * (the coordinator role for this form's programme) must run here, before anything is read.
-     * Until then they are exactly as open as the rest of /forms. */
+    /* The routes' action is EXPORT_PSEUDONYMISED, checked before this handler runs
+     * (web/route_policy.c); whether the reader gets personal data too is EXPORT_FULL's to say. */
     const char *form_id = http_route(req, "form_id");
     struct survey_form sf;
     int rc = survey_latest(req, form_id, &sf);
@@ -75,7 +74,12 @@ static void export_page(struct http_request *req, struct http_response *res, enu
      * chooses the page language, as everywhere else. */
     bool labels = fmt != FMT_JSON && yes(http_query(req, "labels"));
     const char *lang = labels ? http_query(req, "lang") : NULL;
-    struct export_options opt = {.labels = labels, .lang = lang};
+    /* Who gets personal data: readers the policy allows EXPORT_FULL (admins and coordinators)
+     * the full answers, anyone else (and anyone who asks with ?pseudonymise=1) a pseudonymised
+     * export (forms/export.h). */
+    bool full = policy_export_full(web_state(req)->who, &(struct policy_target){.form_id = form_id});
+    struct export_options opt = {.labels = labels, .lang = lang,
+                                 .pseudonymise = !full || yes(http_query(req, "pseudonymise"))};
     struct export_plan plan;
     struct err e;
     err_clear(&e);

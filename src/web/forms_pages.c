@@ -1,5 +1,6 @@
 #include "web/forms_pages.h"
 
+#include "auth/policy.h"
 #include "forms/form_store.h"
 #include "html/html.h"
 #include "web/layout.h"
@@ -8,8 +9,8 @@
 
 #include <string.h>
 
-/* Access control arrives with the accounts issue: these pages will then require the coordinator
- * role through the policy module; until then they show no personal data (counts and links only). */
+/* Counts and links only, no personal data: FORMS_LIST and FORM_VIEW, which the panel and partners
+ * have too. The overview links to what the reader may open, as the policy says. */
 
 static void forms_list(struct http_request *req, struct http_response *res)
 {
@@ -115,11 +116,17 @@ static void form_overview(struct http_request *req, struct http_response *res)
     html_lit(b, "</a></p><h2>");
     html_text(b, T(req, "Results"));
     html_lit(b, "</h2><ul>");
-    link_item(b, arena_printf(req->arena, "/forms/%s/summary", form_id), T(req, "Summary of the answers"));
-    link_item(b, arena_printf(req->arena, "/forms/%s/submissions", form_id), T(req, "Each submission, to read or correct"));
-    link_item(b, arena_printf(req->arena, "/forms/%s/export.csv", form_id), T(req, "Download as CSV"));
-    link_item(b, arena_printf(req->arena, "/forms/%s/export.xlsx", form_id), T(req, "Download as Excel (XLSX)"));
-    link_item(b, arena_printf(req->arena, "/forms/%s/export.json", form_id), T(req, "Download as JSON"));
+    const struct auth_principal *who = web_state(req)->who;
+    const struct policy_target t = {.form_id = form_id};
+    if (policy_summary_view(who, &t))
+        link_item(b, arena_printf(req->arena, "/forms/%s/summary", form_id), T(req, "Summary of the answers"));
+    if (policy_submissions_list(who, &t))
+        link_item(b, arena_printf(req->arena, "/forms/%s/submissions", form_id), T(req, "Each submission, to read or correct"));
+    if (policy_export_pseudonymised(who, &t)) {
+        link_item(b, arena_printf(req->arena, "/forms/%s/export.csv", form_id), T(req, "Download as CSV"));
+        link_item(b, arena_printf(req->arena, "/forms/%s/export.xlsx", form_id), T(req, "Download as Excel (XLSX)"));
+        link_item(b, arena_printf(req->arena, "/forms/%s/export.json", form_id), T(req, "Download as JSON"));
+    }
     link_item(b, arena_printf(req->arena, "/api/v1/forms/%s", form_id), T(req, "The form's definition (JSON)"));
     html_lit(b, "</ul>");
     layout_end(req, res);

@@ -1,5 +1,6 @@
 #include "web/layout.h"
 
+#include "auth/policy.h"
 #include "auth/principal.h"
 #include "html/html.h"
 #include "web/access.h"
@@ -15,11 +16,12 @@ struct nav_entry {
     const char *key;
     const char *href;
     const char *label; /* msgid */
+    enum policy_action action; /* shown to the readers the policy lets follow it */
 };
 
 static const struct nav_entry nav[] = {
-    {"home", "/", N_("Home")},
-    {"forms", "/forms", N_("Forms")},
+    {"home", "/", N_("Home"), POLICY_PUBLIC},
+    {"forms", "/forms", N_("Forms"), POLICY_FORMS_LIST},
 };
 
 /* Links to ?lang=xx, so that switching language keeps the reader on the same page. */
@@ -83,11 +85,25 @@ static void account_links(struct http_request *req, struct http_response *res, c
     html_lit(b, " </span>");
     html_text(b, who->display_name);
     html_lit(b, "</a>");
-    if (who->role == AUTH_ROLE_ADMIN) {
+    if (policy_allows(who, POLICY_OUTBOX_VIEW, NULL)) {
         html_lit(b, " <a href=\"/admin/outbox\"");
         if (nav_current && strcmp(nav_current, "outbox") == 0) html_lit(b, " aria-current=\"page\"");
         html_lit(b, ">");
         html_text(b, T(req, "Outbox"));
+        html_lit(b, "</a>");
+    }
+    if (policy_allows(who, POLICY_AUDIT_VIEW, NULL)) {
+        html_lit(b, " <a href=\"/admin/audit\"");
+        if (nav_current && strcmp(nav_current, "audit") == 0) html_lit(b, " aria-current=\"page\"");
+        html_lit(b, ">");
+        html_text(b, T(req, "Audit trail"));
+        html_lit(b, "</a>");
+    }
+    if (policy_allows(who, POLICY_PRIVACY_MANAGE, NULL)) {
+        html_lit(b, " <a href=\"/admin/privacy\"");
+        if (nav_current && strcmp(nav_current, "privacy") == 0) html_lit(b, " aria-current=\"page\"");
+        html_lit(b, ">");
+        html_text(b, T(req, "Privacy"));
         html_lit(b, "</a>");
     }
     html_lit(b, " <form method=\"post\" action=\"/signout\">");
@@ -119,6 +135,7 @@ void layout_begin(struct http_request *req, struct http_response *res, const cha
     html_attr(b, T(req, "Main"));
     html_lit(b, "\"><ul>");
     for (size_t i = 0; i < sizeof nav / sizeof nav[0]; i++) {
+        if (!policy_allows(web_state(req)->who, nav[i].action, NULL)) continue;
         html_lit(b, "<li><a href=\"");
         html_url(b, nav[i].href);
         html_lit(b, "\"");

@@ -4,6 +4,7 @@
 #include "forms/engine.h"
 #include "forms/revisions.h"
 #include "html/html.h"
+#include "web/access.h"
 #include "web/layout.h"
 #include "web/pages.h"
 #include "web/survey.h"
@@ -12,11 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* ACCESS CONTROL: these pages show every answer, personal data included, and start corrections;
- * they are meant for coordinators only. Accounts and roles arrive with a later issue: its policy
- * check (the coordinator role for this form's programme) must run at the top of each handler
- * below, where it is marked, before anything is read. Until then they are exactly as open as the
- * rest of /forms. */
+/* These pages show every answer, personal data included, and start corrections. Who may see
+ * them is the policy's to say: each route's action (SUBMISSIONS_LIST, SUBMISSION_VIEW,
+ * SUBMISSION_CORRECT) is checked before the handler runs, and the handlers that read one
+ * submission ask again with it as the target before showing or changing anything. */
 
 enum { PER_PAGE = 50 };
 
@@ -104,7 +104,6 @@ static void pager(struct http_request *req, struct strbuf *b, const char *base, 
 
 static void handle_list(struct http_request *req, struct http_response *res)
 {
-    /* ACCESS CONTROL GOES HERE (see the top of this file). */
     const char *form_id = http_route(req, "form_id");
     struct survey_form sf;
     int rc = survey_latest(req, form_id, &sf);
@@ -189,9 +188,11 @@ static void handle_list(struct http_request *req, struct http_response *res)
 
 /* --- one submission ---------------------------------------------------------------------------- */
 
-/* The submitted answer set in the address, of the form in the address; false with an error page
- * when there is none. Drafts are their respondents' own: not found here. */
-static bool find_submission(struct http_request *req, struct http_response *res, struct revision *r)
+/* The submitted answer set in the address, of the form in the address, when the reader may do
+ * action to it; false with an error page when there is none or they may not. Drafts are their
+ * respondents' own: not found here. */
+static bool find_submission(struct http_request *req, struct http_response *res, enum policy_action action,
+                            struct revision *r)
 {
     struct err e;
     err_clear(&e);
@@ -201,6 +202,12 @@ static bool find_submission(struct http_request *req, struct http_response *res,
     if (rc < 0) {
         if (rc != ERR_NOT_FOUND) log_error("submission %s: %s", http_route(req, "id"), e.msg);
         page_error(req, res, rc == ERR_NOT_FOUND ? 404 : 503, NULL);
+        return false;
+    }
+    /* The action's rule again, with the record (policy_submission_view, _correct). Submissions
+     * are not tied to institutions or training sessions yet: the target names the form only. */
+    if (!policy_allows(web_state(req)->who, action, &(struct policy_target){.form_id = r->form_id})) {
+        access_refuse(req, res, action);
         return false;
     }
     return true;
@@ -247,9 +254,8 @@ static void history(struct http_request *req, struct strbuf *b, const struct rev
 
 static void handle_view(struct http_request *req, struct http_response *res)
 {
-    /* ACCESS CONTROL GOES HERE (see the top of this file). */
     struct revision r;
-    if (!find_submission(req, res, &r)) return;
+    if (!find_submission(req, res, POLICY_SUBMISSION_VIEW, &r)) return;
     struct survey_form sf;
     struct revision_row *rows;
     size_t n;
@@ -313,10 +319,11 @@ static void handle_view(struct http_request *req, struct http_response *res)
         survey_render_answers(b, &en, sf.pages, NULL);
     }
     history(req, b, &r, rows, n);
-    if (r.is_current) {
+    if (r.is_current && policy_submission_correct(web_state(req)->who, &(struct policy_target){.form_id = r.form_id})) {
         html_lit(b, "<form method=\"post\" action=\"");
         html_url(b, arena_printf(req->arena, "%s/correct", view_url(req, r.form_id, r.id)));
         html_lit(b, "\">");
+        access_csrf_field(req, res);
         para(b, T(req, "A correction goes through the survey's pages with these answers filled in. Saving it adds a new revision; this one is kept."));
         html_lit(b, "<button type=\"submit\">");
         html_text(b, T(req, "Correct this submission"));
@@ -344,12 +351,10 @@ static void superseded_page(struct http_request *req, struct http_response *res,
 
 static void handle_correct(struct http_request *req, struct http_response *res)
 {
-    /* ACCESS CONTROL GOES HERE (see the top of this file).
-     * CSRF CHECK GOES HERE: this POST changes state (it makes a draft) and, unlike the survey
-     * flow, its address holds no secret. The accounts issue brings the session and its CSRF
-     * token; until then a forged post can only make an unused correction draft. */
+    /* This POST changes state (it makes a draft) and, unlike the survey flow, its address holds
+     * no secret: the gate checked its CSRF value. */
     struct revision r;
-    if (!find_submission(req, res, &r)) return;
+    if (!find_submission(req, res, POLICY_SUBMISSION_CORRECT, &r)) return;
     if (!r.is_current) {
         superseded_page(req, res, &r, r.current_id);
         return;

@@ -19,6 +19,7 @@ struct view {
     const struct form *f;
     size_t lang;        /* index in f->languages */
     const char *base;   /* "/forms/ID/summary" */
+    int threshold;      /* the anonymity threshold (forms/summary.h) */
     bool failed;        /* a read failed: the page becomes a 503 */
 };
 
@@ -71,19 +72,28 @@ static const char *category_label(const struct view *v, const struct summary_cat
     return T(req, "Other values");
 }
 
+static bool hidden(const struct view *v, int64_t n) { return summary_hidden(n, v->threshold); }
+
 /* A count as a report may show it: under the anonymity threshold it is not shown at all. */
 static const char *count_text(const struct view *v, int64_t n)
 {
     struct http_request *req = v->req;
-    if (summary_hidden(n)) return arena_printf(req->arena, T(req, "fewer than %d"), SUMMARY_MIN_GROUP);
+    if (hidden(v, n)) return arena_printf(req->arena, T(req, "fewer than %d"), v->threshold);
     return arena_printf(req->arena, "%lld", (long long)n);
 }
 
 /* "" when the count is hidden: its share would give it away. */
 static const char *percent_text(const struct view *v, int64_t n, int64_t of)
 {
-    if (summary_hidden(n) || of <= 0) return "";
+    if (hidden(v, n) || of <= 0) return "";
     return arena_printf(v->req->arena, "%.1f%%", 100.0 * (double)n / (double)of);
+}
+
+/* The lump of values the list does not have is a row only when it has answers, so a small one
+ * would tell that it is not empty: under the threshold it is left out, as an empty one is. */
+static bool lump_hidden(const struct view *v, const struct summary_category *c, int64_t n)
+{
+    return !c->is_bin && !c->choice && !c->value && hidden(v, n);
 }
 
 static void para(struct strbuf *b, const char *cls, const char *text)
@@ -142,13 +152,16 @@ static void chart(struct view *v, const struct summary_choices *sc)
 {
     struct strbuf *b = v->b;
     struct http_request *req = v->req;
+    int64_t rows = 0;
+    for (size_t i = 0; i < sc->n; i++) rows += !lump_hidden(v, &sc->cats[i], sc->counts[i]);
     html_lit(b, "<svg class=\"chart\" role=\"img\" width=\"100%\" height=\"");
-    html_int(b, (int64_t)sc->n * BAR_ROW + 4);
+    html_int(b, rows * BAR_ROW + 4);
     html_lit(b, "\" aria-label=\"");
     html_attr(b, T(req, "Bar chart of the answers in the table above"));
     html_lit(b, "\">");
-    for (size_t i = 0; i < sc->n; i++) {
-        int64_t y = (int64_t)i * BAR_ROW;
+    for (size_t i = 0, row = 0; i < sc->n; i++) {
+        if (lump_hidden(v, &sc->cats[i], sc->counts[i])) continue;
+        int64_t y = (int64_t)row++ * BAR_ROW;
         const char *pct = percent_text(v, sc->counts[i], sc->respondents);
         html_lit(b, "<text x=\"0\" y=\"");
         html_int(b, y + 15);
@@ -191,6 +204,7 @@ static void choices_section(struct view *v, const struct form_field *fd)
     html_text(b, T(req, "Percent"));
     html_lit(b, "</th></tr></thead><tbody>");
     for (size_t i = 0; i < sc.n; i++) {
+        if (lump_hidden(v, &sc.cats[i], sc.counts[i])) continue;
         html_lit(b, "<tr><th scope=\"row\">");
         html_text(b, category_label(v, &sc.cats[i]));
         html_lit(b, "</th><td class=\"num\">");
@@ -216,10 +230,11 @@ static void numbers_section(struct view *v, const struct form_field *fd)
         return;
     }
     answered(v, sn.n);
-    if (summary_hidden(sn.n)) {
-        /* A mean or a maximum of a handful of answers tells too much about each of them. */
-        if (sn.n) para(b, "hint", arena_printf(req->arena, T(req, "Fewer than %d answers: the figures are not shown, to protect the respondents."),
-                                               SUMMARY_MIN_GROUP));
+    if (hidden(v, sn.n)) {
+        /* A mean or a maximum of a handful of answers tells too much about each of them. The
+         * sentence is the same for none at all, which would otherwise stand out. */
+        para(b, "hint", arena_printf(req->arena, T(req, "Fewer than %d answers: the figures are not shown, to protect the respondents."),
+                                     v->threshold));
         return;
     }
     const char *names[] = {T(req, "Mean"), T(req, "Lowest"), T(req, "Lower quartile"), T(req, "Median"),
@@ -321,13 +336,15 @@ static void question_section(struct view *v, const struct form_field *fd, int64_
 
 /* --- cross-tab ------------------------------------------------------------------------------- */
 
-static void crosstab_row(struct view *v, const char *label, const int64_t *cells, size_t n, int64_t total)
+static void crosstab_row(struct view *v, const char *label, const int64_t *cells, const struct summary_crosstab *x,
+                         int64_t total)
 {
     struct strbuf *b = v->b;
     html_lit(b, "<tr><th scope=\"row\">");
     html_text(b, label);
     html_lit(b, "</th>");
-    for (size_t j = 0; j < n; j++) {
+    for (size_t j = 0; j < x->ncols; j++) {
+        if (lump_hidden(v, &x->cols[j], x->col_totals[j])) continue;
         html_lit(b, "<td class=\"num\">");
         html_text(b, count_text(v, cells[j]));
         html_lit(b, "</td>");
@@ -358,6 +375,7 @@ static void crosstab_section(struct view *v, const struct form_field *row, const
     html_text(b, caption);
     html_lit(b, "</caption><thead><tr><td></td>");
     for (size_t j = 0; j < x.ncols; j++) {
+        if (lump_hidden(v, &x.cols[j], x.col_totals[j])) continue;
         html_lit(b, "<th scope=\"col\">");
         html_text(b, category_label(v, &x.cols[j]));
         html_lit(b, "</th>");
@@ -366,14 +384,15 @@ static void crosstab_section(struct view *v, const struct form_field *row, const
     html_text(b, T(req, "Total"));
     html_lit(b, "</th></tr></thead><tbody>");
     for (size_t i = 0; i < x.nrows; i++) {
+        if (lump_hidden(v, &x.rows[i], x.row_totals[i])) continue;
         /* Only the first range of numbers holds its lower end (the minimum). */
         const char *label = i == 0 && x.rows[0].is_bin
             ? arena_printf(req->arena, T(req, "%s to %s"), number_text(req->arena, x.rows[0].lo),
                            number_text(req->arena, x.rows[0].hi))
             : category_label(v, &x.rows[i]);
-        crosstab_row(v, label, x.cells + i * x.ncols, x.ncols, x.row_totals[i]);
+        crosstab_row(v, label, x.cells + i * x.ncols, &x, x.row_totals[i]);
     }
-    crosstab_row(v, T(req, "Total"), x.col_totals, x.ncols, x.total);
+    crosstab_row(v, T(req, "Total"), x.col_totals, &x, x.total);
     html_lit(b, "</tbody></table></div>");
     para(b, "hint", T(req, "Totals count the respondents who answered both questions. Where several answers could be chosen, a respondent is counted in each cell their answers meet."));
 }
@@ -488,13 +507,13 @@ static void page_top(struct view *v, int64_t total)
     html_text(b, count_text(v, total));
     html_lit(b, "</p>");
     para(b, "detail", arena_printf(req->arena, T(req, "Counts under %d are shown as “fewer than %d”, to protect the respondents."),
-                                   SUMMARY_MIN_GROUP, SUMMARY_MIN_GROUP));
+                                   v->threshold, v->threshold));
 }
 
 static void handle_summary(struct http_request *req, struct http_response *res)
 {
-    /* Access control comes with the accounts issue: the policy check (coordinators of this form's
-     * programme only) goes here, before anything is read. */
+    /* SUMMARY_VIEW, checked before this handler runs: counts only, small groups hidden, so the
+     * panel and partners may read it too. */
     struct survey_form sf;
     int rc = survey_latest(req, http_route(req, "form_id"), &sf);
     if (rc < 0) {
@@ -506,6 +525,13 @@ static void handle_summary(struct http_request *req, struct http_response *res)
     struct view v = {.req = req, .b = &res->body, .st = web_state(req)->store, .f = f,
                      .lang = li >= 0 ? (size_t)li : f->default_lang,
                      .base = arena_printf(req->arena, "/forms/%s/summary", f->form_id)};
+    struct err te;
+    err_clear(&te);
+    if (summary_threshold(v.st, &v.threshold, &te) < 0) {
+        log_error("anonymity threshold: %s", te.msg);
+        page_error(req, res, 503, NULL);
+        return;
+    }
     struct ask k;
     read_ask(req, f, &k);
     if (k.status == 404) {

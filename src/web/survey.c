@@ -7,6 +7,7 @@
 #include "forms/revisions.h"
 #include "forms/submissions.h"
 #include "html/html.h"
+#include "web/audit_pages.h"
 #include "web/layout.h"
 #include "web/pages.h"
 #include "web/static_assets.h"
@@ -709,7 +710,9 @@ static void submit_correction(struct visit *v, struct http_response *res)
     struct store *st = web_state(req)->store;
     struct err e;
     err_clear(&e);
-    int rc = revision_submit_correction(st, req->arena, v->cf->form, v->sub.id, v->ans, &e);
+    struct audit_actor by;
+    web_audit_actor(req, &by);
+    int rc = revision_submit_correction(st, req->arena, v->cf->form, v->sub.id, v->ans, &by, &e);
     if (rc == 0) {
         http_redirect(res, 303, arena_printf(req->arena, "%s/done", v->base));
         return;

@@ -7,9 +7,12 @@
 #include "web/account_pages.h"
 #include "web/admin_pages.h"
 #include "web/api.h"
+#include "web/audit_pages.h"
 #include "web/export_pages.h"
 #include "web/forms_pages.h"
 #include "web/pages.h"
+#include "web/privacy_pages.h"
+#include "web/route_policy.h"
 #include "web/static_assets.h"
 #include "web/submission_pages.h"
 #include "web/summary_page.h"
@@ -43,6 +46,8 @@ static void build_routes(struct router *r)
     account_routes(r);
     admin_routes(r);
     submission_pages_routes(r);
+    audit_routes(r);
+    privacy_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)
@@ -53,7 +58,20 @@ int web_init(const struct web_config *config, struct err *e)
     if (static_assets_init() < 0) return err_set(e, ERR_INTERNAL, "an embedded asset is missing");
     web.router = router_new();
     build_routes(web.router);
+    route_policy_apply(web.router);
     return 0;
+}
+
+void web_routes_each(web_route_fn fn, void *ctx)
+{
+    struct router *r = router_new();
+    build_routes(r);
+    route_policy_apply(r);
+    for (size_t i = 0; i < router_count(r); i++) {
+        struct router_route_info rt = router_route(r, i);
+        fn(ctx, rt.methods, rt.pattern, (enum policy_action)rt.tag);
+    }
+    router_free(r);
 }
 
 void web_shutdown(void)
@@ -122,9 +140,12 @@ void web_handle(struct http_request *req, struct http_response *res)
 
     http_handler handler = NULL;
     unsigned allowed = 0;
-    switch (router_match(web.router, req->method, req->path, req->arena, &handler, &req->route, &allowed)) {
+    int action = POLICY_NONE;
+    switch (router_match_tagged(web.router, req->method, req->path, req->arena, &handler, &req->route, &allowed,
+                                &action)) {
     case ROUTER_FOUND:
-        handler(req, res);
+        /* The route's policy action, checked here and never left to the handler (web/access.h). */
+        if (access_permit(req, res, (enum policy_action)action)) handler(req, res);
         break;
     case ROUTER_METHOD_NOT_ALLOWED: {
         struct strbuf allow;

@@ -7,6 +7,7 @@
 #ifndef EDUBRIDGE_WEB_H
 #define EDUBRIDGE_WEB_H
 
+#include "auth/policy.h"
 #include "base/err.h"
 #include "base/i18n.h"
 #include "http/http.h"
@@ -37,6 +38,11 @@ void web_shutdown(void);
 
 void *web_worker_start(int index, struct err *e);
 void web_worker_stop(void *worker);
+
+/* Every route as web_init builds it, with its policy action (POLICY_NONE: none, refused to all),
+ * in the order they are matched: for `edubridge routes` and the test that walks every route. */
+typedef void (*web_route_fn)(void *ctx, unsigned methods, const char *pattern, enum policy_action action);
+void web_routes_each(web_route_fn fn, void *ctx);
 
 void web_handle(struct http_request *req, struct http_response *res);
 void web_handle_error(struct http_request *req, struct http_response *res, int status, const char *message);

@@ -5,7 +5,8 @@
 // accessibility rules and a clean console; then the needs survey as a respondent meets it: the
 // whole survey by keyboard alone with JavaScript off and on (a wrong answer fixed, the biggest
 // barrier among the chosen ones, the review, the thank-you page), axe-core on its pages, the
-// resume code, and 320 px. One line per test; exit status 1 when any test fails.
+// resume code, and 320 px; then two accounts, a coordinator and a partner viewer, and what each is
+// offered and refused. One line per test; exit status 1 when any test fails.
 //
 //   EDUBRIDGE_BIN=/path/to/edubridge OUT_DIR=/path/for/screenshots node run.mjs
 //   BROWSER_TIMES=1 ...                also prints each test's seconds
@@ -385,8 +386,9 @@ const ANSWERS_KEYBOARD = {
 };
 
 // A second path: other answers that skip pages (no internet, never uses technology, one barrier,
-// no consent), an "Other" role and an "Other" country (the hint says to choose it), each said on
-// the page after (role_other, country_other: the text questions or_other adds).
+// no consent, so no name, email or phone is asked), an "Other" role and an "Other" country (the hint
+// says to choose it), each said on the page after (role_other, country_other: the text questions
+// or_other adds).
 const ANSWERS_SHORT = {
   ...ANSWERS_KEYBOARD,
   role: 'other', role_other: 'Librarian', respondent_name: 'Jean Martin', email: 'jean@example.org',
@@ -677,7 +679,7 @@ test('survey by keyboard, JavaScript on: another path (pages skipped, an "Other"
   const { pages, review } = await surveyByKeyboard(page, ANSWERS_SHORT,
     { field: 'learners', value: '0', message: 'Please enter a number from 1 to 20,000.' });
   const asked = pages.flat();
-  for (const f of ['reliability', 'tech_purposes', 'biggest_barrier', 'contact_pilot'])
+  for (const f of ['respondent_name', 'email', 'phone', 'reliability', 'tech_purposes', 'biggest_barrier', 'contact_pilot'])
     check(!asked.includes(f), `"${f}" was asked though it does not apply`);
   const at = (f) => pages.findIndex((p) => p.includes(f));
   for (const f of ['role', 'country'])
@@ -727,11 +729,13 @@ test('axe-core on the survey: intro, question, errors, review, thank you', async
   await page.goto(SURVEY);
   await axeProblems(page, 'intro', problems, lesser);
   const { pages, review } = await draftToReview(page, ANSWERS_KEYBOARD);
-  await page.goto(pages[1]); // the institution: text, radios, the country list
+  await page.goto(pages[0]); // consent first, before anything personal is asked
+  await axeProblems(page, 'consent page', problems, lesser);
+  await page.goto(pages[2]); // the institution: text, radios, the country list
   await axeProblems(page, 'question page', problems, lesser);
-  await page.goto(`${pages[1]}&lang=de`);
+  await page.goto(`${pages[2]}&lang=de`);
   await axeProblems(page, 'question page (de)', problems, lesser);
-  await page.goto(pages[2]); // after the country (its "Specify other." hidden): numbers, checkboxes
+  await page.goto(pages[3]); // after the country (its "Specify other." hidden): numbers, checkboxes
   await axeProblems(page, 'question page after the country', problems, lesser);
   await page.fill('#f-learners', '0');
   await page.fill('#f-region', '');
@@ -741,7 +745,7 @@ test('axe-core on the survey: intro, question, errors, review, thank you', async
   await axeProblems(page, 'page with errors', problems, lesser);
   await page.fill('#f-learners', ANSWERS_KEYBOARD.learners);
   await page.fill('#f-region', ANSWERS_KEYBOARD.region);
-  await Promise.all([page.waitForURL('**/p/5?i=0'), page.click('button[value="next"]')]);
+  await Promise.all([page.waitForURL('**/p/6?i=0'), page.click('button[value="next"]')]);
   await page.goto(review);
   await axeProblems(page, 'review', problems, lesser);
   await Promise.all([page.waitForURL('**/done'), page.click('form[action$="/submit"] button')]);
@@ -754,11 +758,13 @@ test('survey resume code: save, new browser context, continue where one left off
   const page = await newPage(t);
   await page.goto(SURVEY);
   await Promise.all([page.waitForURL('**/p/1?i=0'), page.click('form[action$="/start"] button')]);
+  await page.check('#f-consent-1'); // consent first: yes, so that the personal questions are asked
+  await Promise.all([page.waitForURL('**/p/2?i=0'), page.click('button[value="next"]')]);
   await page.check('#f-role-2');
   await page.fill('#f-respondent_name', 'Lena Weber');
   await page.fill('#f-email', 'lena@example.org');
-  // p/2, the role's "Specify other.", does not apply
-  await Promise.all([page.waitForURL('**/p/3?i=0'), page.click('button[value="next"]')]);
+  // p/3, the role's "Specify other.", does not apply
+  await Promise.all([page.waitForURL('**/p/4?i=0'), page.click('button[value="next"]')]);
   const page2 = new URL(page.url()).pathname;
   await page.fill('#f-institution_name', 'Gesamtschule Nord');
   await page.check('#f-education_type-2');
@@ -777,7 +783,7 @@ test('survey resume code: save, new browser context, continue where one left off
   check((await other.inputValue('#f-country')) === 'DE', 'the country was not kept');
   check(await other.isChecked('#f-education_type-2'), 'the kind of education was not kept');
   check((await other.locator('footer .code').textContent()).trim() === code, 'the page does not show the same resume code');
-  await Promise.all([other.waitForURL('**/p/1?i=0'), other.click('button[value="back"]')]);
+  await Promise.all([other.waitForURL('**/p/2?i=0'), other.click('button[value="back"]')]);
   check(await other.isChecked('#f-role-2'), 'the role on the first page was not kept');
   check((await other.inputValue('#f-email')) === 'lena@example.org', 'the email on the first page was not kept');
   // A wrong code is refused with a message, not a crash.
@@ -792,7 +798,7 @@ test('survey at 320 px: no horizontal scrolling, no squeezed controls (every pag
   await page.goto(SURVEY);
   const urls = [SURVEY];
   const { pages, review } = await draftToReview(page, ANSWERS_KEYBOARD);
-  const country = pages.find((u) => u.includes('/p/3?'));
+  const country = pages.find((u) => u.includes('/p/4?'));
   urls.push(...pages, review, ...['fr', 'de', 'pl'].map((l) => `${country}&lang=${l}`));
   const wide = [];
   for (const url of urls) {
@@ -810,6 +816,67 @@ test('survey at 320 px: no horizontal scrolling, no squeezed controls (every pag
   check((await page.locator('#f-country').count()) === 1, 'the country page has no country list');
   await page.screenshot({ path: path.join(outDir, 'survey-320.png'), fullPage: true });
   check(wide.length === 0, wide.join('; '));
+});
+
+// ---- roles: what two accounts see --------------------------------------------------------------
+
+const DEMO_PASSWORD = 'edubridge-demo';
+const FORM_PAGE = '/forms/needs-survey';
+
+// Signs in on the page the browser was sent to (/signin?next=...) and comes back where it was going.
+async function signInHere(page, email) {
+  check(new URL(page.url()).pathname === '/signin', `not on the sign-in page but at ${page.url()}`);
+  await page.fill('#f-email', email);
+  await page.fill('#f-password', DEMO_PASSWORD);
+  await Promise.all([page.waitForURL((u) => new URL(u).pathname !== '/signin'), page.click('main form button[type="submit"]')]);
+}
+
+async function formLinks(page) {
+  return page.locator('main a').evaluateAll((as) => as.map((a) => new URL(a.href).pathname));
+}
+
+test('roles: a coordinator reads submissions and downloads, a partner the summary only', async (t) => {
+  const coord = await newPage(t, { acceptDownloads: true });
+  await coord.goto(FORM_PAGE);
+  check(new URL(coord.url()).search === `?next=${encodeURIComponent(FORM_PAGE)}`, `signed out, the form page led to ${coord.url()}`);
+  await signInHere(coord, 'coordinator@demo.edubridge.test');
+  check(new URL(coord.url()).pathname === FORM_PAGE, `after signing in the coordinator is at ${coord.url()}`);
+  check((await coord.locator('header .account').textContent()).includes('Cora Coordinator'), 'the header does not name the coordinator');
+  let links = await formLinks(coord);
+  for (const want of ['summary', 'submissions', 'export.csv', 'export.xlsx', 'export.json'])
+    check(links.includes(`${FORM_PAGE}/${want}`), `the coordinator has no link to ${want}: ${JSON.stringify(links)}`);
+  await coord.screenshot({ path: path.join(outDir, 'roles-coordinator.png'), fullPage: true });
+  // A download, with its file name.
+  const [download] = await Promise.all([coord.waitForEvent('download'), coord.click(`a[href="${FORM_PAGE}/export.csv"]`)]);
+  check(/^needs-survey-\d{4}-\d{2}-\d{2}\.csv$/.test(download.suggestedFilename()), `the download is named ${download.suggestedFilename()}`);
+  const csv = fs.readFileSync(await download.path(), 'utf8');
+  check(csv.split('\n').length > 100, `the CSV has ${csv.split('\n').length} lines, not one per demo answer`);
+  // The submissions, one of them, and the button that corrects it.
+  await Promise.all([coord.waitForURL(`**${FORM_PAGE}/submissions`), coord.click(`a[href="${FORM_PAGE}/submissions"]`)]);
+  check((await h1Text(coord)) === 'Submissions', `the list's heading is ${await h1Text(coord)}`);
+  await Promise.all([coord.waitForURL(`**${FORM_PAGE}/submissions/*`), coord.locator('main table a').first().click()]);
+  check(await coord.getByRole('button', { name: 'Correct this submission' }).isVisible(), 'no button to correct the submission');
+
+  const partner = await newPage(t);
+  await partner.goto('/signin');
+  await signInHere(partner, 'partner@demo.edubridge.test');
+  const nav = await partner.locator('nav.main a').allTextContents();
+  check(nav.map((s) => s.trim()).includes('Forms'), `the partner's navigation is ${JSON.stringify(nav)}`);
+  await partner.goto(FORM_PAGE);
+  links = await formLinks(partner);
+  check(links.includes(`${FORM_PAGE}/summary`), `the partner has no link to the summary: ${JSON.stringify(links)}`);
+  for (const not of ['submissions', 'export.csv', 'export.xlsx', 'export.json'])
+    check(!links.includes(`${FORM_PAGE}/${not}`), `the partner is offered ${not}`);
+  await partner.screenshot({ path: path.join(outDir, 'roles-partner.png'), fullPage: true });
+  await Promise.all([partner.waitForURL(`**${FORM_PAGE}/summary`), partner.click(`a[href="${FORM_PAGE}/summary"]`)]);
+  check((await h1Text(partner)) === 'Summary of the answers', `the summary's heading is ${await h1Text(partner)}`);
+  check((await partner.locator('main table').count()) > 0, 'the summary shows no table');
+  // What the page does not offer is refused when asked for by its address.
+  for (const url of [`${FORM_PAGE}/submissions`, `${FORM_PAGE}/export.csv`, '/admin/outbox']) {
+    const res = await partner.goto(url);
+    check(res.status() === 403, `${url} answered ${res.status()} to the partner`);
+    check((await h1Text(partner)) === 'Access refused', `${url}: the partner reads "${await h1Text(partner)}"`);
+  }
 });
 
 // ---- the run ----------------------------------------------------------------------------------

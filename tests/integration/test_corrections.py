@@ -40,6 +40,8 @@ class Api(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = start_server()
+        # Reading and correcting submissions takes a coordinator's token; submitting does not.
+        cls.api = cls.server.client(token=cls.server.token('coordinator', 'submit'))
 
     @classmethod
     def tearDownClass(cls):
@@ -52,12 +54,12 @@ class Api(unittest.TestCase):
         return json.loads(body)['id']
 
     def get(self, sid, form='skip-test'):
-        status, _, body = self.server.get('/api/v1/forms/%s/submissions/%s' % (form, sid))
+        status, _, body = self.api.get('/api/v1/forms/%s/submissions/%s' % (form, sid))
         return status, json.loads(body)
 
     def revise(self, sid, answers, query='', headers=FORM_ACCEPT, form='skip-test'):
         data = answers if isinstance(answers, bytes) else json.dumps(answers).encode()
-        status, headers, body = self.server.request(
+        status, headers, body = self.api.request(
             'POST', '/api/v1/forms/%s/submissions/%s/revisions%s' % (form, sid, query), body=data, headers=headers)
         return status, headers, json.loads(body) if body else None
 
@@ -185,6 +187,9 @@ class Pages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = start_server()
+        # A coordinator's browser: their session, and its CSRF value on every form they post.
+        cls.staff = cls.server.client('coordinator')
+        cls.api = cls.server.client(token=cls.server.token('coordinator', 'read'))
 
     @classmethod
     def tearDownClass(cls):
@@ -197,10 +202,10 @@ class Pages(unittest.TestCase):
         return json.loads(body)['id']
 
     def post(self, path, fields=None):
-        return self.server.request('POST', path, body=form_body(fields or {}), headers=POSTED)
+        return self.staff.post_form(path, fields)
 
     def page(self, path, status=200):
-        got, _, body = self.server.get(path)
+        got, _, body = self.staff.get(path)
         self.assertEqual(got, status, path)
         return body.decode()
 
@@ -277,7 +282,7 @@ class Pages(unittest.TestCase):
         self.assertIn('/submissions/' + new, html)
         self.assertNotIn('/submissions/' + sid, html)
         self.assertIn('Corrected', html)
-        status, _, data = self.server.get('/forms/skip-test/export.csv')
+        status, _, data = self.staff.get('/forms/skip-test/export.csv')
         self.assertEqual(status, 200)
         rows = list(csv.DictReader(io.StringIO(data.decode('utf-8-sig'), newline='')))
         mine = [r for r in rows if r['_instance_id'] == 'uuid:' + sid]
@@ -285,7 +290,7 @@ class Pages(unittest.TestCase):
         self.assertEqual(mine[0]['_id'], new)
         self.assertEqual(mine[0]['learners'], '42')
         # The API shows the same chain.
-        doc = json.loads(self.server.get('/api/v1/forms/skip-test/submissions/' + new)[2])
+        doc = json.loads(self.api.get('/api/v1/forms/skip-test/submissions/' + new)[2])
         self.assertEqual(doc['supersedes'], sid)
         self.assertEqual(doc['revision'], 2)
         self.assertEqual(doc['lang'], 'en')
@@ -306,10 +311,10 @@ class Pages(unittest.TestCase):
         self.assertEqual(status, 409)
         html = body.decode()
         self.assertIn('This submission was corrected meanwhile', html)
-        current = json.loads(self.server.get('/api/v1/forms/skip-test/submissions/' + sid)[2])['current_id']
+        current = json.loads(self.api.get('/api/v1/forms/skip-test/submissions/' + sid)[2])['current_id']
         self.assertIn('href="/forms/skip-test/submissions/%s"' % current, html)
         # Nothing of mine was saved, and my draft is kept with my answers.
-        doc = json.loads(self.server.get('/api/v1/forms/skip-test/submissions/' + current)[2])
+        doc = json.loads(self.api.get('/api/v1/forms/skip-test/submissions/' + current)[2])
         self.assertEqual(doc['answers']['learners'], '30')
         self.assertEqual(len(doc['revisions']), 2)
         self.assertIn('>31 <a', self.page(mine + '/review'))
@@ -329,7 +334,7 @@ class Pages(unittest.TestCase):
         sid = self.submit()
         self.assertEqual(self.post('/forms/skip-test/submissions/01234567-89ab-7def-8123-456789abcdef/correct')[0], 404)
         self.assertEqual(self.post('/forms/other/submissions/%s/correct' % sid)[0], 404)
-        self.assertEqual(self.server.get('/forms/other/submissions/' + sid)[0], 404)
+        self.assertEqual(self.staff.get('/forms/other/submissions/' + sid)[0], 404)
 
 
 class Paging(unittest.TestCase):
@@ -343,18 +348,19 @@ class Paging(unittest.TestCase):
                                                  headers=FORM_ACCEPT)
                 self.assertEqual(status, 201)
                 ids.append(json.loads(body)['id'])
-            status, _, body = server.get('/forms/skip-test/submissions')
+            staff = server.client('coordinator')
+            status, _, body = staff.get('/forms/skip-test/submissions')
             html = body.decode()
             self.assertEqual(len(re.findall(r'href="/forms/skip-test/submissions/[0-9a-f-]{36}"', html)), 50)
             self.assertIn('Page 1 of 2', html)
             self.assertIn('href="/forms/skip-test/submissions?page=2"', html)
             self.assertIn(ids[-1], html)
             self.assertNotIn(ids[0], html)
-            status, _, body = server.get('/forms/skip-test/submissions?page=2')
+            status, _, body = staff.get('/forms/skip-test/submissions?page=2')
             html = body.decode()
             self.assertEqual(re.findall(r'href="/forms/skip-test/submissions/([0-9a-f-]{36})"', html), [ids[0]])
             self.assertIn('href="/forms/skip-test/submissions?page=1"', html)
-            self.assertEqual(server.get('/forms/skip-test/submissions?page=3')[0], 404)
+            self.assertEqual(staff.get('/forms/skip-test/submissions?page=3')[0], 404)
         finally:
             stop_server(server)
 

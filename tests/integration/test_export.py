@@ -105,6 +105,8 @@ class Export(unittest.TestCase):
                                                  headers={'Content-Type': 'application/json'})
             assert status == 201, (status, body)
             cls.ids.append(json.loads(body)['id'])
+        # Full exports are for coordinators and administrators (EXPORT_FULL).
+        cls.reader = cls.server.client('coordinator')
 
     @classmethod
     def tearDownClass(cls):
@@ -126,7 +128,7 @@ class Export(unittest.TestCase):
             return f.read()
 
     def download(self, path, content_type, ext):
-        status, headers, body = self.server.get(path)
+        status, headers, body = self.reader.get(path)
         self.assertEqual(status, 200, body[:500])
         self.assertEqual(headers['content-type'], content_type)
         self.assertRegex(headers['content-disposition'],
@@ -232,13 +234,13 @@ class Export(unittest.TestCase):
         self.assertEqual(read_xlsx(body), sheets)
 
     def test_download_errors(self):
-        self.assertEqual(self.server.get('/forms/no-such-form/export.csv')[0], 404)
-        status, _, body = self.server.get('/forms/skip-test/export.csv?labels=1&lang=xx')
+        self.assertEqual(self.reader.get('/forms/no-such-form/export.csv')[0], 404)
+        status, _, body = self.reader.get('/forms/skip-test/export.csv?labels=1&lang=xx')
         self.assertEqual(status, 400)
         self.assertIn('en (English), fr (Français)', body.decode())
-        self.assertEqual(self.server.get('/forms/skip-test/export.csv?repeat=nope')[0], 404)
-        self.assertEqual(self.server.get('/forms/skip-test/export.json?repeat=teacher')[0], 400)
-        self.assertEqual(self.server.request('POST', '/forms/skip-test/export.csv', body=b'')[0], 405)
+        self.assertEqual(self.reader.get('/forms/skip-test/export.csv?repeat=nope')[0], 404)
+        self.assertEqual(self.reader.get('/forms/skip-test/export.json?repeat=teacher')[0], 400)
+        self.assertEqual(self.reader.request('POST', '/forms/skip-test/export.csv', body=b'')[0], 405)
 
     def test_cli_errors(self):
         code, _, err = run_cli('export', 'no-such-form', '--format', 'csv', '--db', self.server.db)

@@ -45,13 +45,15 @@ class Summary(unittest.TestCase):
                 'POST', '/api/v1/forms/skip-test/submissions', body=json.dumps(answer_set(i)),
                 headers={'Content-Type': 'application/json'})
             assert status == 201, (i, body)
+        # Summaries are for signed-in staff (SUMMARY_VIEW): a partner reads them.
+        cls.reader = cls.server.client('partner')
 
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
 
     def page(self, query='', status=200):
-        code, headers, body = self.server.get(URL + query)
+        code, headers, body = self.reader.get(URL + query)
         self.assertEqual(code, status, query)
         html = body.decode()
         self.assertNotIn('<script', html)
@@ -117,10 +119,10 @@ class Summary(unittest.TestCase):
         self.assertIn('must be a select question', html)
         html = self.page('?by=has_internet', status=400)
         self.assertIn('Choose the question', html)
-        self.assertEqual(self.server.get(URL + '?q=no_such_field')[0], 404)
-        self.assertEqual(self.server.get(URL + '?q=teacher_name')[0], 404)  # inside a repeat
-        self.assertEqual(self.server.get(URL + '?q=needs&by=nothing')[0], 404)
-        self.assertEqual(self.server.get('/forms/no-such-form/summary')[0], 404)
+        self.assertEqual(self.reader.get(URL + '?q=no_such_field')[0], 404)
+        self.assertEqual(self.reader.get(URL + '?q=teacher_name')[0], 404)  # inside a repeat
+        self.assertEqual(self.reader.get(URL + '?q=needs&by=nothing')[0], 404)
+        self.assertEqual(self.reader.get('/forms/no-such-form/summary')[0], 404)
 
     def test_labels_in_the_readers_language(self):
         html = self.page('?q=has_internet&lang=fr')
@@ -128,7 +130,7 @@ class Summary(unittest.TestCase):
         self.assertIn('<th scope="row">Oui</th>', html)
 
     def test_small_enough(self):
-        _, headers, body = self.server.get(URL + '?q=needs&by=has_internet', headers={'Accept-Encoding': 'gzip'})
+        _, headers, body = self.reader.get(URL + '?q=needs&by=has_internet', headers={'Accept-Encoding': 'gzip'})
         self.assertEqual(headers.get('content-encoding'), 'gzip')
         self.assertLess(len(body), 14 * 1024)
         self.assertIn(b'<table', gzip.decompress(body))

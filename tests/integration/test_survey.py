@@ -333,7 +333,7 @@ class OrOther(unittest.TestCase):
         self.assertEqual(row['barriers/other'], '1')
         self.assertEqual(row['barriers_other'], 'Thefts, twice last year')
         # The summary lists the texts, under a heading that says whose "other" they are.
-        status, _, body = self.server.get('/forms/other-test/summary?q=kind_other')
+        status, _, body = self.server.client('coordinator').get('/forms/other-test/summary?q=kind_other')
         self.assertEqual(status, 200)
         html = body.decode()
         self.assertIn('Specify other. (What kind of institution is it?)', html)

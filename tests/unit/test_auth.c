@@ -372,9 +372,9 @@ static void test_users(void **state)
     assert_string_equal(list[1].email, "bob@example.org");
     assert_null(list[0].disabled_at);
 
-    assert_int_equal(user_disable(t.st, "Bob@example.org", &t.e), 0);
-    assert_int_equal(user_disable(t.st, "bob@example.org", &t.e), ERR_CONFLICT);
-    assert_int_equal(user_disable(t.st, "nobody@example.org", &t.e), ERR_NOT_FOUND);
+    assert_int_equal(user_disable(t.st, "Bob@example.org", NULL, &t.e), 0);
+    assert_int_equal(user_disable(t.st, "bob@example.org", NULL, &t.e), ERR_CONFLICT);
+    assert_int_equal(user_disable(t.st, "nobody@example.org", NULL, &t.e), ERR_NOT_FOUND);
     assert_int_equal(user_find_by_email(t.st, &t.a, "bob@example.org", &u, NULL, &t.e), 0);
     assert_non_null(u.disabled_at);
     testdb_close(&t);
@@ -445,7 +445,7 @@ static void test_sessions(void **state)
 
     /* a disabled account's sessions end */
     assert_int_equal(session_create(t.st, uid, now, 0, tok, &t.e), 0);
-    assert_int_equal(user_disable(t.st, "ada@example.org", &t.e), 0);
+    assert_int_equal(user_disable(t.st, "ada@example.org", NULL, &t.e), 0);
     assert_int_equal(session_lookup(t.st, &t.a, tok, now, 0, &p, &t.e), ERR_NOT_FOUND);
     testdb_close(&t);
 }
@@ -507,7 +507,7 @@ static void test_signin(void **state)
     password_set_cost(1, 8192);
 
     /* a disabled account fails like a wrong password */
-    assert_int_equal(user_disable(t.st, "ada@example.org", &t.e), 0);
+    assert_int_equal(user_disable(t.st, "ada@example.org", NULL, &t.e), 0);
     assert_int_equal(signin_attempt(t.st, &t.a, "ada@example.org", "analytical engine", NULL, NULL, now + 4000, 0, &out, &t.e), 0);
     assert_int_equal(out.result, SIGNIN_FAILED);
     testdb_close(&t);
@@ -556,7 +556,7 @@ static void test_reset(void **state)
 
     /* a later link works; a disabled account's does not */
     assert_int_equal(reset_create(t.st, uid, now + 120 * 1000, tok2, &t.e), 0);
-    assert_int_equal(user_disable(t.st, "ada@example.org", &t.e), 0);
+    assert_int_equal(user_disable(t.st, "ada@example.org", NULL, &t.e), 0);
     assert_int_equal(reset_check(t.st, tok2, now + 121 * 1000, &t.e), ERR_NOT_FOUND);
 
     /* the outbox keeps what it is given, newest first */
@@ -636,7 +636,7 @@ static void test_api_tokens(void **state)
     /* a disabled user's tokens stop at once */
     assert_int_equal(api_token_lookup(t.st, &t.a, tok2, now, &p, &t.e), 0);
     assert_int_equal(p.scope, AUTH_SCOPE_SUBMIT);
-    assert_int_equal(user_disable(t.st, "bob@example.org", &t.e), 0);
+    assert_int_equal(user_disable(t.st, "bob@example.org", NULL, &t.e), 0);
     assert_int_equal(api_token_lookup(t.st, &t.a, tok2, now, &p, &t.e), ERR_NOT_FOUND);
     testdb_close(&t);
 }

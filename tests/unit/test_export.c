@@ -368,7 +368,7 @@ static void test_current_submitted_only(void **state)
     const char *json = "{\"school_name\": \"Corrected\"}";
     struct answers *ans = answers_from_json(&x->a, x->f, json, strlen(json), true, &x->e);
     struct submission rev;
-    if (submission_revise(x->st, &x->a, x->f, x->v.id, x->ids[1], ans, &rev, &x->e) < 0)
+    if (submission_revise(x->st, &x->a, x->f, x->v.id, x->ids[1], ans, NULL, &rev, &x->e) < 0)
         fail_msg("revise: %s", x->e.msg);
     struct export_plan p;
     plan(x, &p, false, NULL, true);

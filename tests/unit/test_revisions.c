@@ -174,7 +174,7 @@ static void test_submit_makes_the_draft_the_current_revision(void **state)
     assert_int_equal(count_online(x, "yes"), 2);
     struct submission d = start(x, x->ids[0]);
     assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, d.id,
-                                                testdb_answers(x, "{\"online\": \"no\", \"learners\": \"11\"}"), &x->e), 0);
+                                                testdb_answers(x, "{\"online\": \"no\", \"learners\": \"11\"}"), NULL, &x->e), 0);
     struct revision old, now;
     assert_int_equal(revision_get(x->st, &x->a, x->ids[0], &old, &x->e), 0);
     assert_false(old.is_current);
@@ -204,7 +204,7 @@ static void test_submit_makes_the_draft_the_current_revision(void **state)
     assert_string_equal(rows[0].id, d.id);
     assert_int_equal(rows[0].revision, 2);
     /* Submitting again: it is no longer a draft. */
-    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, d.id, testdb_answers(x, "{}"), &x->e), ERR_CONFLICT);
+    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, d.id, testdb_answers(x, "{}"), NULL, &x->e), ERR_CONFLICT);
 }
 
 /* Two corrections of the same revision: the second is refused and its draft kept as it was. */
@@ -212,8 +212,8 @@ static void test_second_correction_conflicts_and_keeps_its_draft(void **state)
 {
     struct testdb *x = *state;
     struct submission a = start(x, x->ids[1]), b = start(x, x->ids[1]);
-    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, a.id, testdb_answers(x, "{\"learners\": \"21\"}"), &x->e), 0);
-    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, b.id, testdb_answers(x, "{\"learners\": \"22\"}"), &x->e),
+    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, a.id, testdb_answers(x, "{\"learners\": \"21\"}"), NULL, &x->e), 0);
+    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, b.id, testdb_answers(x, "{\"learners\": \"22\"}"), NULL, &x->e),
                      ERR_CONFLICT);
     struct revision rb;
     assert_int_equal(revision_get(x->st, &x->a, b.id, &rb, &x->e), 0);
@@ -230,7 +230,7 @@ static void test_second_correction_conflicts_and_keeps_its_draft(void **state)
     struct submission plain;
     assert_int_equal(submission_create_draft(x->st, &x->a, "rev-test", x->v.id, "en", &plain, &x->e), 0);
     assert_false(revision_is_correction(&plain));
-    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, plain.id, testdb_answers(x, "{}"), &x->e), ERR_INVALID);
+    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, plain.id, testdb_answers(x, "{}"), NULL, &x->e), ERR_INVALID);
 }
 
 /* The chain, through the API's submission_revise and a draft alike. */
@@ -239,10 +239,10 @@ static void test_history_in_order(void **state)
     struct testdb *x = *state;
     struct submission r2;
     assert_int_equal(submission_revise(x->st, &x->a, x->f, x->v.id, x->ids[2], testdb_answers(x, "{\"learners\": \"31\"}"),
-                                       &r2, &x->e), 0);
+                                       NULL, &r2, &x->e), 0);
     struct submission d = start(x, r2.id);
     assert_int_equal(d.revision, 3);
-    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, d.id, testdb_answers(x, "{\"learners\": \"32\"}"), &x->e), 0);
+    assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, d.id, testdb_answers(x, "{\"learners\": \"32\"}"), NULL, &x->e), 0);
     struct revision r;
     assert_int_equal(revision_get(x->st, &x->a, x->ids[2], &r, &x->e), 0);
     struct revision_row *rows;
@@ -268,19 +268,19 @@ static void test_files_follow_the_revision(void **state)
     assert_int_equal(attachment_put(x->st, id, "photo", 0, "class.png", "image/png", png, sizeof png - 1, &x->e), 0);
     struct submission r2;
     assert_int_equal(submission_revise(x->st, &x->a, x->f, x->v.id, id,
-                                       testdb_answers(x, "{\"online\": \"no\", \"photo\": \"class.png\"}"), &r2, &x->e), 0);
+                                       testdb_answers(x, "{\"online\": \"no\", \"photo\": \"class.png\"}"), NULL, &r2, &x->e), 0);
     assert_int_equal(query_int(x, "SELECT COUNT(*) FROM attachments WHERE submission_id = ? AND filename = 'class.png'", r2.id), 1);
     assert_int_equal(query_int(x, "SELECT COUNT(*) FROM attachments WHERE submission_id = ?", id), 1); /* kept too */
     /* Through a draft where a new photo was sent while correcting: the new one stays. */
     struct submission d = start(x, r2.id);
     assert_int_equal(attachment_put(x->st, d.id, "photo", 0, "new.png", "image/png", png, sizeof png - 1, &x->e), 0);
     assert_int_equal(revision_submit_correction(x->st, &x->a, x->f, d.id,
-                                                testdb_answers(x, "{\"online\": \"no\", \"photo\": \"new.png\"}"), &x->e), 0);
+                                                testdb_answers(x, "{\"online\": \"no\", \"photo\": \"new.png\"}"), NULL, &x->e), 0);
     assert_int_equal(query_int(x, "SELECT COUNT(*) FROM attachments WHERE submission_id = ?", d.id), 1);
     assert_int_equal(query_int(x, "SELECT COUNT(*) FROM attachments WHERE submission_id = ? AND filename = 'new.png'", d.id), 1);
     /* A revision without the photo has no file. */
     struct submission r4;
-    assert_int_equal(submission_revise(x->st, &x->a, x->f, x->v.id, d.id, testdb_answers(x, "{\"online\": \"no\"}"), &r4, &x->e), 0);
+    assert_int_equal(submission_revise(x->st, &x->a, x->f, x->v.id, d.id, testdb_answers(x, "{\"online\": \"no\"}"), NULL, &r4, &x->e), 0);
     assert_int_equal(query_int(x, "SELECT COUNT(*) FROM attachments WHERE submission_id = ?", r4.id), 0);
 }
 

@@ -1,5 +1,6 @@
 /* Tests for http/router: literal routes, {name} and {name...} parameters, HEAD on GET routes,
- * 405 with the allowed methods, 404, trailing and empty segments, and first-added-wins order. */
+ * 405 with the allowed methods, 404, trailing and empty segments, first-added-wins order, and the
+ * tags routes carry (the web face's policy actions) with the listing of routes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -262,6 +263,50 @@ static void test_empty_router(void **state)
     router_free(NULL);
 }
 
+/* Tags: set by method and exact pattern, read back by the match and by the listing; 0 when none. */
+static void test_tags_and_listing(void **state)
+{
+    (void)state;
+    struct router *r = build();
+    assert_int_equal(router_count(r), 13);
+    assert_true(router_set_tag(r, HTTP_GET, "/programmes/{id}", 7));
+    assert_true(router_set_tag(r, HTTP_DELETE, "/programmes/{id}", 8)); /* the other route, same path */
+    assert_true(router_set_tag(r, HTTP_GET, "/static/{file...}", 9));
+    assert_false(router_set_tag(r, HTTP_GET, "/programmes/42", 1)); /* a path is no pattern */
+    assert_false(router_set_tag(r, HTTP_GET, "/submit", 1));        /* POST only */
+    assert_false(router_set_tag(r, HTTP_GET, "/nowhere", 1));
+
+    struct arena a;
+    arena_init(&a, 1024);
+    http_handler h = NULL;
+    struct http_params p;
+    unsigned allowed = 0;
+    int tag = -1;
+    assert_int_equal(router_match_tagged(r, HTTP_POST, "/programmes/42", &a, &h, &p, &allowed, &tag), ROUTER_FOUND);
+    assert_int_equal(tag, 7);
+    assert_ptr_equal(h, h_prog);
+    assert_int_equal(router_match_tagged(r, HTTP_DELETE, "/programmes/42", &a, &h, &p, &allowed, &tag), ROUTER_FOUND);
+    assert_int_equal(tag, 8);
+    assert_int_equal(router_match_tagged(r, HTTP_HEAD, "/static/css/app.css", &a, &h, &p, &allowed, &tag), ROUTER_FOUND);
+    assert_int_equal(tag, 9);
+    assert_int_equal(router_match_tagged(r, HTTP_GET, "/healthz", &a, &h, &p, &allowed, &tag), ROUTER_FOUND);
+    assert_int_equal(tag, 0);
+    tag = -1;
+    assert_int_equal(router_match_tagged(r, HTTP_GET, "/nowhere", &a, &h, &p, &allowed, &tag), ROUTER_NOT_FOUND);
+    assert_int_equal(tag, -1); /* untouched when nothing was found */
+
+    struct router_route_info first = router_route(r, 0), fifth = router_route(r, 4);
+    assert_string_equal(first.pattern, "/");
+    assert_int_equal(first.methods, HTTP_GET | HTTP_HEAD);
+    assert_int_equal(first.tag, 0);
+    assert_string_equal(fifth.pattern, "/programmes/{id}");
+    assert_int_equal(fifth.methods, HTTP_GET | HTTP_HEAD | HTTP_POST);
+    assert_int_equal(fifth.tag, 7);
+    assert_null(router_route(r, 13).pattern);
+    arena_free(&a);
+    router_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_params_are_copies),
         cmocka_unit_test(test_many_routes),
         cmocka_unit_test(test_empty_router),
+        cmocka_unit_test(test_tags_and_listing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

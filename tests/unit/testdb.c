@@ -55,7 +55,7 @@ void testdb_import(struct testdb *t, const char *md, const char *source_name)
     assert_int_equal(xlsform_read_memory(&t->a, "md", md, strlen(md), NULL, &t->f, &ps), 0);
     assert_non_null(t->f);
     ps = (struct form_problems){0};
-    if (form_store_import(t->st, &t->a, "md", md, strlen(md), source_name, false, &t->v, &ps, &t->e) < 0)
+    if (form_store_import(t->st, &t->a, "md", md, strlen(md), source_name, false, NULL, &t->v, &ps, &t->e) < 0)
         fail_msg("import: %s", t->e.msg);
 }
 

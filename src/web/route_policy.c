@@ -1,0 +1,121 @@
+#include "web/route_policy.h"
+
+#include "auth/policy.h"
+#include "base/log.h"
+
+#include <string.h>
+
+struct route_action {
+    unsigned method;
+    const char *pattern;  /* as registered; with prefix, every route under it not named before */
+    enum policy_action action;
+    bool prefix;
+};
+
+/* Who may use what is decided in auth/policy.c; this only says which action each route is. */
+static const struct route_action table[] = {
+    {HTTP_GET, "/", POLICY_PUBLIC, false},
+    {HTTP_GET, "/healthz", POLICY_PUBLIC, false},
+    {HTTP_GET, "/static/{file...}", POLICY_PUBLIC, false},
+
+    /* The respondent's survey flow: open to anyone; each draft's address holds its secret. */
+    {HTTP_GET, "/s/{form_id}", POLICY_SURVEY_ANSWER, false},
+    {HTTP_POST, "/s/{form_id}/start", POLICY_SURVEY_ANSWER, false},
+    {HTTP_POST, "/s/{form_id}/resume", POLICY_SURVEY_ANSWER, false},
+    {HTTP_GET, "/s/{form_id}/r/{token}", POLICY_SURVEY_ANSWER, false},
+    {HTTP_GET, "/s/{form_id}/r/{token}/p/{page}", POLICY_SURVEY_ANSWER, false},
+    {HTTP_POST, "/s/{form_id}/r/{token}/p/{page}", POLICY_SURVEY_ANSWER, false},
+    {HTTP_GET, "/s/{form_id}/r/{token}/saved", POLICY_SURVEY_ANSWER, false},
+    {HTTP_GET, "/s/{form_id}/r/{token}/review", POLICY_SURVEY_ANSWER, false},
+    {HTTP_POST, "/s/{form_id}/r/{token}/submit", POLICY_SURVEY_ANSWER, false},
+    {HTTP_GET, "/s/{form_id}/r/{token}/done", POLICY_SURVEY_ANSWER, false},
+
+    {HTTP_GET, "/api/v1/forms", POLICY_API_FORMS_READ, false},
+    {HTTP_GET, "/api/v1/forms/{form_id}", POLICY_API_FORMS_READ, false},
+    {HTTP_POST, "/api/v1/forms/{form_id}/submissions", POLICY_API_SUBMIT, false},
+    {HTTP_GET, "/api/v1/forms/{form_id}/submissions/{id}", POLICY_API_SUBMISSION_READ, false},
+    {HTTP_POST, "/api/v1/forms/{form_id}/submissions/{id}/revisions", POLICY_API_REVISE, false},
+    {HTTP_GET, "/api/v1/me", POLICY_API_ME, false},
+
+    {HTTP_GET, "/forms", POLICY_FORMS_LIST, false},
+    {HTTP_GET, "/forms/{form_id}", POLICY_FORM_VIEW, false},
+    {HTTP_GET, "/forms/{form_id}/summary", POLICY_SUMMARY_VIEW, false},
+    /* Pseudonymised unless the reader may also EXPORT_FULL (web/export_pages.c). */
+    {HTTP_GET, "/forms/{form_id}/export.csv", POLICY_EXPORT_PSEUDONYMISED, false},
+    {HTTP_GET, "/forms/{form_id}/export.xlsx", POLICY_EXPORT_PSEUDONYMISED, false},
+    {HTTP_GET, "/forms/{form_id}/export.json", POLICY_EXPORT_PSEUDONYMISED, false},
+    {HTTP_GET, "/forms/{form_id}/submissions", POLICY_SUBMISSIONS_LIST, false},
+    {HTTP_GET, "/forms/{form_id}/submissions/{id}", POLICY_SUBMISSION_VIEW, false},
+    {HTTP_POST, "/forms/{form_id}/submissions/{id}/correct", POLICY_SUBMISSION_CORRECT, false},
+
+    {HTTP_GET, "/signin", POLICY_SIGN_IN, false},
+    {HTTP_POST, "/signin", POLICY_SIGN_IN, false},
+    {HTTP_POST, "/signout", POLICY_SIGN_OUT, false},
+    {HTTP_GET, "/reset", POLICY_SIGN_IN, false},
+    {HTTP_POST, "/reset", POLICY_SIGN_IN, false},
+    {HTTP_GET, "/reset/{token}", POLICY_SIGN_IN, false},
+    {HTTP_POST, "/reset/{token}", POLICY_SIGN_IN, false},
+    {HTTP_GET, "/account/tokens", POLICY_TOKENS_OWN, false},
+    {HTTP_POST, "/account/tokens", POLICY_TOKENS_OWN, false},
+    {HTTP_POST, "/account/tokens/{id}/revoke", POLICY_TOKENS_OWN, false},
+
+    {HTTP_GET, "/admin/outbox", POLICY_OUTBOX_VIEW, false},
+    /* Everything of the audit trail and of the privacy tools, whatever its address below these:
+     * administrators only (the policy says so for both actions). */
+    {HTTP_GET | HTTP_POST, "/admin/audit", POLICY_AUDIT_VIEW, true},
+    {HTTP_GET | HTTP_POST, "/admin/privacy", POLICY_PRIVACY_MANAGE, true},
+};
+
+/* pattern is prefix itself, or continues it with a '/' (a page below) or a '.' (a download:
+ * "/admin/audit.csv"). */
+static bool under(const char *pattern, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(pattern, prefix, n) == 0 && (pattern[n] == '\0' || pattern[n] == '/' || pattern[n] == '.');
+}
+
+static const char *method_name(unsigned m)
+{
+    if (m & HTTP_GET) return "GET";
+    if (m & HTTP_POST) return "POST";
+    if (m & HTTP_PUT) return "PUT";
+    if (m & HTTP_DELETE) return "DELETE";
+    if (m & HTTP_PATCH) return "PATCH";
+    return "OPTIONS";
+}
+
+size_t route_policy_apply(struct router *r)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        if (table[i].prefix) continue;
+        if (!router_set_tag(r, table[i].method, table[i].pattern, (int)table[i].action))
+            log_warn("route policy: no route %s %s (the table names one that is gone)",
+                     method_name(table[i].method), table[i].pattern);
+    }
+    size_t untagged = 0;
+    for (size_t i = 0; i < router_count(r); i++) {
+        struct router_route_info rt = router_route(r, i);
+        for (size_t k = 0; !rt.tag && k < sizeof table / sizeof table[0]; k++) {
+            if (table[k].prefix && (rt.methods & table[k].method) && under(rt.pattern, table[k].pattern)) {
+                rt.tag = (int)table[k].action;
+                router_set_tag(r, rt.methods, rt.pattern, rt.tag);
+            }
+        }
+        const struct policy_action_info *info = policy_action_info((enum policy_action)rt.tag);
+        bool api_path = strncmp(rt.pattern, "/api/", 5) == 0;
+        if (rt.tag && info && (info->surface == POLICY_CLI || (info->surface == POLICY_API) != api_path)) {
+            /* The principal comes from a bearer token under /api/ and from the session cookie
+             * elsewhere (web/access.c): an action of the other kind would be judged wrongly. */
+            log_error("route policy: %s %s is under the wrong address for %s: refused to everyone",
+                      method_name(rt.methods), rt.pattern, info->name);
+            router_set_tag(r, rt.methods, rt.pattern, POLICY_NONE);
+            rt.tag = POLICY_NONE;
+        }
+        if (!rt.tag) {
+            log_error("route policy: %s %s names no policy action: refused to everyone", method_name(rt.methods),
+                      rt.pattern);
+            untagged++;
+        }
+    }
+    return untagged;
+}
