@@ -184,6 +184,14 @@ class Matrix(unittest.TestCase):
                 self.assertEqual(scope, SCOPE_NEEDED[action], action)
         self.assertEqual(seen, set(ALLOWED))
 
+    def test_the_docs_show_this_matrix(self):
+        p = subprocess.run([BIN, 'routes', '--matrix'], capture_output=True, text=True, timeout=60)
+        doc = os.path.join(os.path.dirname(__file__), '..', '..', 'docs', 'security.md')
+        with open(doc, encoding='utf-8') as f:
+            lines = set(f.read().splitlines())
+        missing = [l for l in p.stdout.splitlines() if l not in lines]
+        self.assertEqual(missing, [], 'paste `edubridge routes --matrix` into docs/security.md')
+
     def test_every_route_as_every_reader(self):
         problems = []
         for method, pattern, action, surface, csrf in self.routes:
