@@ -75,7 +75,7 @@ int main(int argc, char **argv)
     rng_seed(&g, seed);
     double *values = malloc(count * NIND * sizeof *values);
     struct sel_candidate *cand = calloc(count, sizeof *cand);
-    char (*names)[24] = malloc(count * sizeof *names);
+    char (*names)[32] = malloc(count * sizeof *names);
     size_t missing = 0;
     for (size_t i = 0; i < count; i++) {
         double u = rng_uniform(&g) * zsum;
