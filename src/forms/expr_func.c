@@ -405,13 +405,19 @@ static double round_places(double x, double places_d)
     if (places > 30 || places < -30) return NAN;
     char buf[40], digits[24];
     int exp = 0, n = 0;
-    for (int prec = 1; prec <= 17; prec++) {
+    /* The shortest form's digits, perhaps followed by zeros, which change nothing below: when a
+     * form of at most 15 digits reads back as x, printing 15 digits gives those digits padded
+     * (x is within half an ulp, 1.1e-16 relative, of it: less than half a unit of the 15th
+     * digit). So 15 first, then 16 and 17, instead of trying every precision from 1 (up to 17
+     * snprintf calls: round() in a calculation was 3 % of an API submission). */
+    for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*e", prec - 1, fabs(x));
         if (strtod(buf, NULL) == fabs(x) || prec == 17) break;
     }
     const char *s = buf;
     for (; *s && *s != 'e'; s++)
         if (isdigit((unsigned char)*s)) digits[n++] = *s;
+    while (n > 1 && digits[n - 1] == '0') n--; /* the padding: back to the shortest form */
     exp = *s == 'e' ? atoi(s + 1) : 0;
     /* x = 0.d1d2d3... * 10^(exp+1); keep = digits before the rounding point. */
     int keep = exp + 1 + places;

@@ -404,6 +404,12 @@ static const struct ecase number_cases[] = {
     {"round(5, 40)", "n:NaN"},
     {"round(number(''))", "n:NaN"},
     {"round(${pi}, 1)", "n:3.1"},
+    {"round(0.1 + 0.2, 16)", "n:0.3"},           /* 0.30000000000000004: 17 digits, rounded */
+    {"round(0.1 + 0.2, 17)", "n:0.30000000000000004"},
+    {"round(123456789012345.5)", "n:123456789012346"},
+    {"round(-1.0000000000000002, 15)", "n:-1"},
+    {"round(2.5, 3)", "n:2.5"},                   /* fewer digits than places: unchanged */
+    {"round(0.000123456, 5)", "n:0.00012"},
     {"pow(2, 10)", "n:1024"},
     {"pow(2, 0.5)", "n:1.4142135623730951"},
     {"pow(-8, 1 div 3)", "n:NaN"},
