@@ -11,7 +11,8 @@
 static const char prefix[] = "eb_";
 
 int api_token_create(struct store *st, struct arena *a, const char *user_id, const char *name,
-                     enum auth_scope scope, char token[API_TOKEN_TEXT_SIZE], const char **id, struct err *e)
+                     enum auth_scope scope, const struct audit_actor *by, char token[API_TOKEN_TEXT_SIZE],
+                     const char **id, struct err *e)
 {
     char *clean = str_trim(arena_strdup(a, name ? name : ""));
     size_t n = strlen(clean);
@@ -23,18 +24,33 @@ int api_token_create(struct store *st, struct arena *a, const char *user_id, con
     token_hash(secret, hash);
     id_new(row);
     time_format_iso(time_now_ms(), now, sizeof now);
+    int rc = store_begin(st, e);
+    if (rc < 0) return rc;
     struct store_stmt *s = store_prepare(st,
         "INSERT INTO api_tokens (id, user_id, name, scope, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)", e);
-    if (!s) return -1;
-    store_bind_text(s, 1, row);
-    store_bind_text(s, 2, user_id);
-    store_bind_text(s, 3, clean);
-    store_bind_text(s, 4, auth_scope_name(scope));
-    store_bind_text(s, 5, hash);
-    store_bind_text(s, 6, now);
-    int rc = store_run(s, e);
-    store_done(s);
-    if (rc < 0) return rc;
+    if (!s) rc = -1;
+    if (s) {
+        store_bind_text(s, 1, row);
+        store_bind_text(s, 2, user_id);
+        store_bind_text(s, 3, clean);
+        store_bind_text(s, 4, auth_scope_name(scope));
+        store_bind_text(s, 5, hash);
+        store_bind_text(s, 6, now);
+        rc = store_run(s, e);
+        store_done(s);
+    }
+    if (rc == 0) {
+        /* The token's id and its user: the name is the user's own words, the secret never. */
+        const char *ids[] = {row, user_id};
+        char detail[48];
+        snprintf(detail, sizeof detail, "{\"scope\":\"%s\"}", auth_scope_name(scope));
+        rc = audit_record(st, by, "token.create", "api_token", ids, 2, detail, e);
+    }
+    if (rc == 0) rc = store_commit(st, e);
+    if (rc < 0) {
+        store_rollback(st);
+        return rc;
+    }
     snprintf(token, API_TOKEN_TEXT_SIZE, "%s%s", prefix, secret);
     if (id) *id = arena_strdup(a, row);
     return 0;
@@ -76,21 +92,31 @@ int api_token_list(struct store *st, struct arena *a, const char *user_id, struc
     return rc < 0 ? rc : 0;
 }
 
-int api_token_revoke(struct store *st, const char *user_id, const char *id, int64_t now_ms, struct err *e)
+int api_token_revoke(struct store *st, const char *user_id, const char *id, const struct audit_actor *by,
+                     int64_t now_ms, struct err *e)
 {
     char now[32];
     time_format_iso(now_ms, now, sizeof now);
+    int rc = store_begin(st, e);
+    if (rc < 0) return rc;
     struct store_stmt *s = store_prepare(st,
         "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL", e);
-    if (!s) return -1;
-    store_bind_text(s, 1, now);
-    store_bind_text(s, 2, id);
-    store_bind_text(s, 3, user_id);
-    int rc = store_run(s, e);
-    store_done(s);
-    if (rc < 0) return rc;
-    if (store_changes(st) == 0) return err_set(e, ERR_NOT_FOUND, "there is no such token to revoke");
-    return 0;
+    if (!s) rc = -1;
+    if (s) {
+        store_bind_text(s, 1, now);
+        store_bind_text(s, 2, id);
+        store_bind_text(s, 3, user_id);
+        rc = store_run(s, e);
+        store_done(s);
+    }
+    if (rc == 0 && store_changes(st) == 0) rc = err_set(e, ERR_NOT_FOUND, "there is no such token to revoke");
+    if (rc == 0) {
+        const char *ids[] = {id, user_id};
+        rc = audit_record(st, by, "token.revoke", "api_token", ids, 2, NULL, e);
+    }
+    if (rc == 0) rc = store_commit(st, e);
+    if (rc < 0) store_rollback(st);
+    return rc;
 }
 
 enum api_bearer api_token_from_header(const char *authorization, const char **token)

@@ -15,6 +15,7 @@
 #include "auth/token.h"
 #include "base/arena.h"
 #include "base/err.h"
+#include "store/audit.h"
 #include "store/store.h"
 
 enum {
@@ -34,14 +35,19 @@ struct api_token_info {
 };
 
 /* Makes a token for user_id; the secret goes into token (shown once, never stored), the new
- * row's id into id (may be NULL). scope must not be AUTH_SCOPE_FULL; name is 1-100 bytes. */
+ * row's id into id (may be NULL). scope must not be AUTH_SCOPE_FULL; name is 1-100 bytes. The
+ * audit entry token.create (by: who acted, NULL for edubridge itself; the token's id and user,
+ * its scope, never the secret) is written in the same transaction. */
 int api_token_create(struct store *st, struct arena *a, const char *user_id, const char *name,
-                     enum auth_scope scope, char token[API_TOKEN_TEXT_SIZE], const char **id, struct err *e);
+                     enum auth_scope scope, const struct audit_actor *by, char token[API_TOKEN_TEXT_SIZE],
+                     const char **id, struct err *e);
 /* The user's tokens, newest first, strings in a. */
 int api_token_list(struct store *st, struct arena *a, const char *user_id, struct api_token_info **out,
                    size_t *count, struct err *e);
-/* Revokes the user's token id; ERR_NOT_FOUND when the user has no such token still valid. */
-int api_token_revoke(struct store *st, const char *user_id, const char *id, int64_t now_ms, struct err *e);
+/* Revokes the user's token id, with the audit entry token.revoke in the same transaction;
+ * ERR_NOT_FOUND when the user has no such token still valid. */
+int api_token_revoke(struct store *st, const char *user_id, const char *id, const struct audit_actor *by,
+                     int64_t now_ms, struct err *e);
 /* What an Authorization header says (RFC 6750): API_BEARER_NONE without one (the request is
  * anonymous), API_BEARER_TOKEN with *token pointing at the credentials after "Bearer" (any case)
  * and its spaces, API_BEARER_MALFORMED for another scheme or none at all. Whether the token is

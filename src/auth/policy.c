@@ -215,6 +215,47 @@ bool policy_users_manage(const struct auth_principal *who, const struct policy_t
     return scope_covers(who, POLICY_USERS_MANAGE) && signed_in_as(who, ADMINISTER);
 }
 
+/* The register: the panel reads it (without contact details) to judge applications; partners see
+ * aggregated reports only; an institution's contact reads only their own institution's record. */
+bool policy_institutions_list(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_INSTITUTIONS_LIST) && signed_in_as(who, READ_PSEUDONYMISED);
+}
+
+/* NULL target: the gate, which an institution contact passes because the handler narrows to the
+ * record and asks again with it. */
+bool policy_institution_view(const struct auth_principal *who, const struct policy_target *t)
+{
+    if (!scope_covers(who, POLICY_INSTITUTION_VIEW)) return false;
+    if (signed_in_as(who, READ_PSEUDONYMISED)) return true;
+    return t ? own_institution(who, t) : signed_in_as(who, ROLE(AUTH_ROLE_INSTITUTION));
+}
+
+bool policy_institution_contacts(const struct auth_principal *who, const struct policy_target *t)
+{
+    return scope_covers(who, POLICY_INSTITUTION_CONTACTS) && (signed_in_as(who, RUN_PROGRAMMES) || own_institution(who, t));
+}
+
+bool policy_institutions_manage(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_INSTITUTIONS_MANAGE) && signed_in_as(who, RUN_PROGRAMMES);
+}
+
+/* The overview is counts and dates, no personal data: the panel and partners read it too. */
+bool policy_programmes_view(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_PROGRAMMES_VIEW) && signed_in_as(who, READ_AGGREGATES);
+}
+
+bool policy_programmes_manage(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_PROGRAMMES_MANAGE) && signed_in_as(who, RUN_PROGRAMMES);
+}
+
 /* --- the table --------------------------------------------------------------------------------- */
 
 static const struct policy_action_info actions[POLICY_ACTION_COUNT] = {
@@ -262,6 +303,18 @@ static const struct policy_action_info actions[POLICY_ACTION_COUNT] = {
                                policy_privacy_manage},
     [POLICY_USERS_MANAGE] = {"USERS_MANAGE", "add and disable accounts (command line)", POLICY_CHANGES, POLICY_CLI,
                              policy_users_manage},
+    [POLICY_PROGRAMMES_VIEW] = {"PROGRAMMES_VIEW", "the programmes: phases, campaigns and their answer counts",
+                                POLICY_READS, POLICY_PAGE, policy_programmes_view},
+    [POLICY_PROGRAMMES_MANAGE] = {"PROGRAMMES_MANAGE", "create and edit programmes, phases and campaigns",
+                                  POLICY_CHANGES, POLICY_PAGE, policy_programmes_manage},
+    [POLICY_INSTITUTIONS_LIST] = {"INSTITUTIONS_LIST", "the institution register: list, duplicates, export",
+                                  POLICY_READS, POLICY_PAGE, policy_institutions_list},
+    [POLICY_INSTITUTION_VIEW] = {"INSTITUTION_VIEW", "one institution and its linked answer sets", POLICY_READS,
+                                 POLICY_PAGE, policy_institution_view},
+    [POLICY_INSTITUTION_CONTACTS] = {"INSTITUTION_CONTACTS", "an institution's contact person (personal data)",
+                                     POLICY_READS, POLICY_PAGE, policy_institution_contacts},
+    [POLICY_INSTITUTIONS_MANAGE] = {"INSTITUTIONS_MANAGE", "import institutions, merge duplicates", POLICY_CHANGES,
+                                    POLICY_PAGE, policy_institutions_manage},
 };
 
 const struct policy_action_info *policy_action_info(enum policy_action a)

@@ -50,6 +50,12 @@ enum policy_action {
     POLICY_AUDIT_VIEW,
     POLICY_PRIVACY_MANAGE,
     POLICY_USERS_MANAGE,         /* command line only, today */
+    POLICY_PROGRAMMES_VIEW,      /* the programmes, their phases and campaigns: read */
+    POLICY_PROGRAMMES_MANAGE,    /* create and edit programmes, phases and campaigns */
+    POLICY_INSTITUTIONS_LIST,    /* the register: list, duplicates, exports (contacts only with INSTITUTION_CONTACTS) */
+    POLICY_INSTITUTION_VIEW,     /* target: the institution */
+    POLICY_INSTITUTION_CONTACTS, /* its contact person (personal data); target: the institution; no route */
+    POLICY_INSTITUTIONS_MANAGE,  /* build, import, merge */
     POLICY_ACTION_COUNT
 };
 
@@ -125,5 +131,11 @@ bool policy_outbox_view(const struct auth_principal *who, const struct policy_ta
 bool policy_audit_view(const struct auth_principal *who, const struct policy_target *t);
 bool policy_privacy_manage(const struct auth_principal *who, const struct policy_target *t);
 bool policy_users_manage(const struct auth_principal *who, const struct policy_target *t);
+bool policy_programmes_view(const struct auth_principal *who, const struct policy_target *t);
+bool policy_programmes_manage(const struct auth_principal *who, const struct policy_target *t);
+bool policy_institutions_list(const struct auth_principal *who, const struct policy_target *t);
+bool policy_institution_view(const struct auth_principal *who, const struct policy_target *t);
+bool policy_institution_contacts(const struct auth_principal *who, const struct policy_target *t);
+bool policy_institutions_manage(const struct auth_principal *who, const struct policy_target *t);
 
 #endif

@@ -1,6 +1,7 @@
 #include "auth/session.h"
 
 #include "base/timeutil.h"
+#include "store/audit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,21 @@ int session_end(struct store *st, const char *token, struct err *e)
     store_bind_text(s, 1, hash);
     int rc = store_run(s, e);
     store_done(s);
+    return rc;
+}
+
+int session_sign_out(struct store *st, const struct auth_principal *who, const char *token, struct err *e)
+{
+    int rc = store_begin(st, e);
+    if (rc < 0) return rc;
+    rc = session_end(st, token, e);
+    if (rc == 0) {
+        const struct audit_actor self = {who->user_id, who->email};
+        const char *ids[] = {who->user_id};
+        rc = audit_record(st, &self, "auth.signout", "user", ids, 1, NULL, e);
+    }
+    if (rc == 0) rc = store_commit(st, e);
+    if (rc < 0) store_rollback(st);
     return rc;
 }
 

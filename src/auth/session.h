@@ -33,6 +33,9 @@ int session_lookup(struct store *st, struct arena *a, const char *token, int64_t
                    struct auth_principal *out, struct err *e);
 /* Ends the session of token (sign-out); no error when there is none. */
 int session_end(struct store *st, const char *token, struct err *e);
+/* Sign-out: ends the session of token and records auth.signout by who (its user), in one
+ * transaction. */
+int session_sign_out(struct store *st, const struct auth_principal *who, const char *token, struct err *e);
 /* Ends every session of a user (new password, disabled account). */
 int session_end_all(struct store *st, const char *user_id, struct err *e);
 

@@ -4,8 +4,34 @@
 #include "auth/session.h"
 #include "auth/throttle.h"
 #include "base/log.h"
+#include "forms/pseudonym.h"
+#include "store/audit.h"
+
+#include <sodium.h>
+#include <stdio.h>
 
 #include <string.h>
+
+static const struct audit_actor anonymous = {NULL, "anonymous"};
+
+/* The entry of a failed sign-in. What was typed is never kept: not the password, and not the
+ * email either, which may be a stranger's address, a typo or a password typed in the wrong box,
+ * and would stay for ever in a trail that no erasure touches. The normalised email's pseudonym
+ * (forms/pseudonym.h, keyed by this database) lets an administrator see that attempts aim at one
+ * address without learning it; the account's id is the target when the address has one. */
+static int audit_failure(struct store *st, const char *norm, const char *user_id, struct err *e)
+{
+    unsigned char key[PSEUDONYM_KEY_SIZE];
+    if (pseudonym_key(st, key, e) < 0) return -1;
+    char label[USER_EMAIL_MAX + 16], pseudo[PSEUDONYM_TEXT_SIZE], detail[64];
+    snprintf(label, sizeof label, "email:%s", norm);
+    pseudonym_of(key, label, pseudo);
+    sodium_memzero(key, sizeof key);
+    snprintf(detail, sizeof detail, "{\"email_pseudonym\":\"%s\"}", pseudo);
+    const char *ids[] = {user_id};
+    return audit_record(st, &anonymous, "auth.signin_failed", user_id ? "user" : "", ids,
+                        user_id ? 1 : 0, detail, e);
+}
 
 int signin_attempt(struct store *st, struct arena *a, const char *email, const char *password,
                    const char *client_addr, const char *old_token, int64_t now_ms, int idle_s,
@@ -46,6 +72,7 @@ int signin_attempt(struct store *st, struct arena *a, const char *email, const c
         int w = store_begin(st, e);
         if (w == 0) w = throttle_fail(st, account_key, now_ms, e);
         if (w == 0 && addr_key) w = throttle_fail(st, addr_key, now_ms, e);
+        if (w == 0) w = audit_failure(st, norm, rc == 0 ? u.id : NULL, e);
         if (w == 0) w = store_commit(st, e);
         if (w < 0) store_rollback(st);
         return w < 0 ? -1 : 0;
@@ -66,6 +93,11 @@ int signin_attempt(struct store *st, struct arena *a, const char *email, const c
     if (w == 0) w = throttle_clear(st, account_key, e);
     if (w == 0 && old_token) w = session_end(st, old_token, e);
     if (w == 0) w = session_create(st, u.id, now_ms, idle_s, out->token, e);
+    if (w == 0) {
+        const struct audit_actor self = {u.id, u.email};
+        const char *ids[] = {u.id};
+        w = audit_record(st, &self, "auth.signin", "user", ids, 1, NULL, e);
+    }
     if (w == 0) w = store_commit(st, e);
     if (w < 0) {
         store_rollback(st);

@@ -3,6 +3,7 @@
 
 #include "base/log.h"
 #include "auth/demo_accounts.h"
+#include "auth/mailer.h"
 #include "base/str.h"
 #include "http/server.h"
 #include "program/schema.h"
@@ -15,7 +16,7 @@
 
 static const char help[] =
     "Usage: edubridge serve [--listen ADDR:PORT] [--db PATH] [--workers N] [--no-access-log]\n"
-    "                       [--trust-proxy] [--public-url URL]\n\n"
+    "                       [--trust-proxy] [--public-url URL] [--smtp-url URL --smtp-from ADDR]\n\n"
     "Serves edubridge over HTTP until stopped with Ctrl-C or SIGTERM (requests in flight finish).\n"
     "The database is created and migrated first when needed.\n\n"
     "  --listen ADDR:PORT  where to listen (default: $EDUBRIDGE_LISTEN, else 127.0.0.1:8080);\n"
@@ -31,7 +32,9 @@ static const char help[] =
     "                      through that proxy; off by default ($EDUBRIDGE_TRUST_PROXY=1 also sets it)\n"
     "  --public-url URL    the address people reach edubridge at, for links in emails such as\n"
     "                      https://edubridge.example.org (default: $EDUBRIDGE_PUBLIC_URL, else\n"
-    "                      http://ADDR:PORT as listened on)\n";
+    "                      http://ADDR:PORT as listened on)\n"
+    "Without --smtp-url, messages (password reset links) wait on /admin/outbox for an administrator;\n"
+    "with it, a sender thread delivers them (see also `edubridge outbox send`):\n";
 
 /* Splits "127.0.0.1:8080" or "[::1]:8080" into host and port. */
 static int parse_listen(const char *s, char *host, size_t hostlen, int *port)
@@ -67,6 +70,7 @@ int cmd_serve(int argc, char **argv)
         {"trust-proxy", no_argument, NULL, 't'},
         {"public-url", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
+        CLI_SMTP_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const char *listen = getenv("EDUBRIDGE_LISTEN");
@@ -80,7 +84,11 @@ int cmd_serve(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
+    struct mailer_config mc = {0};
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        int smtp = cli_smtp_option("serve", c, optarg, &mc);
+        if (smtp == 1) continue;
+        if (smtp) return smtp;
         switch (c) {
         case 'l': listen = optarg; break;
         case 'd': db = optarg; break;
@@ -95,12 +103,17 @@ int cmd_serve(int argc, char **argv)
         case 'q': access_log = false; break;
         case 't': trust_proxy = true; break;
         case 'u': public_url = optarg; break;
-        case 'h': fputs(help, stdout); return 0;
+        case 'h':
+            fputs(help, stdout);
+            fputs(cli_smtp_help, stdout);
+            return 0;
         case ':': return cli_usage_error("serve", "%s needs a value", argv[optind - 1]);
         default: return cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    int smtp_rc = cli_smtp_finish("serve", &mc);
+    if (smtp_rc) return smtp_rc;
     char host[64];
     int port;
     if (parse_listen(listen, host, sizeof host, &port) < 0)
@@ -135,11 +148,22 @@ int cmd_serve(int argc, char **argv)
     if (!url) return 1;
     size_t url_len = strlen(url);
     if (url_len && url[url_len - 1] == '/') url[url_len - 1] = '\0'; /* links add "/reset/..." */
-    struct web_config wc = {.db_target = db, .trust_proxy = trust_proxy, .public_url = url};
+    struct web_config wc = {.db_target = db, .trust_proxy = trust_proxy, .public_url = url, .mail_sent = mc.url != NULL};
     if (web_init(&wc, &e) < 0) {
         fprintf(stderr, "edubridge serve: %s\n", e.msg);
         free(url);
         return 1;
+    }
+    /* libcurl is set up here, on the main thread before any other starts, as it requires. */
+    struct mailer *mailer = NULL;
+    if (mc.url) {
+        if (mailer_global_init(&e) < 0 || !(mailer = mailer_start(&mc, db, &e))) {
+            fprintf(stderr, "edubridge serve: %s\n", e.msg);
+            web_shutdown();
+            free(url);
+            return 1;
+        }
+        log_info("mail: sending through %s as %s", mc.url, mc.from);
     }
     struct http_server_config cfg = {
         .host = host,
@@ -154,6 +178,10 @@ int cmd_serve(int argc, char **argv)
         .ready_message = "edubridge is serving on",
     };
     int rc = http_server_run(&cfg, &e);
+    if (mailer) {
+        mailer_stop(mailer);
+        mailer_global_cleanup();
+    }
     web_shutdown();
     free(url);
     if (rc < 0) {

@@ -20,6 +20,10 @@ static const struct cli_command commands[] = {
     {"user", "add, list and disable accounts, set passwords: edubridge user add|list|disable|passwd", cmd_user},
     {"privacy", "a person's data as JSON, or its erasure: edubridge privacy export|erase EMAIL", cmd_privacy},
     {"settings", "list, read and change settings (the anonymity threshold): edubridge settings list|get|set", cmd_settings},
+    {"outbox", "send the messages waiting in the outbox by SMTP: edubridge outbox send", cmd_outbox},
+    {"programme", "list, show, add and change programmes: edubridge programme list|show|add|set", cmd_programme},
+    {"campaign", "add and list a programme's campaigns: edubridge campaign add|list", cmd_campaign},
+    {"institutions", "the institution register: edubridge institutions import FILE|build", cmd_institutions},
     {"routes", NULL, cmd_routes}, /* for docs and tests: not listed */
     {"version", "print the version", cmd_version},
     {"help", "list the commands, or explain one: edubridge help COMMAND", cmd_help},

@@ -16,6 +16,7 @@
 struct demo_report {
     bool programme;     /* the demo programme */
     int survey_answers; /* demo answers to the needs survey */
+    int institutions;   /* institutions added to the register (program/demo_institutions.h) */
 };
 
 /* Loads the demo programme, the needs survey and its demo answers; each part only when missing. */

@@ -526,12 +526,18 @@ int privacy_erase(struct store *st, struct arena *a, const char *email, const st
     }
     if (rc == 0) rc = run1(st, "DELETE FROM outbox WHERE lower(to_addr) = ?", r.email, &out->outbox, e);
     if (rc == 0) rc = erase_account(st, a, &r, out, e);
+    /* The register's contact person (personal data, program/institutions.h) is the same person. */
+    if (rc == 0)
+        rc = run1(st, "UPDATE institutions SET contact_name = NULL, contact_email = NULL, contact_phone = NULL"
+                      " WHERE lower(contact_email) = ?",
+                  r.email, &out->institutions, e);
     if (rc == 0) {
-        char *detail = counts_json(json_pack("{s:I, s:I, s:I, s:I, s:b, s:I, s:I}", "submissions",
+        char *detail = counts_json(json_pack("{s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}", "submissions",
                                              (json_int_t)out->submissions, "answers", (json_int_t)out->answers,
                                              "attachments", (json_int_t)out->attachments, "outbox",
                                              (json_int_t)out->outbox, "account", out->account, "sessions",
-                                             (json_int_t)out->sessions, "tokens", (json_int_t)out->tokens));
+                                             (json_int_t)out->sessions, "tokens", (json_int_t)out->tokens,
+                                             "institutions", (json_int_t)out->institutions));
         size_t nids;
         const char **ids = about_ids(a, &r, &nids);
         rc = audit_record(st, by, "privacy.erase", "person", ids, nids, detail, e);

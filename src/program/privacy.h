@@ -11,7 +11,7 @@
  * stored answers, every revision and draft; the files answered to personal questions are deleted;
  * their rows in the value index go; the outbox messages to the address are deleted; the account
  * is deleted with its sessions, API tokens and reset links (and the sign-in throttle's record of
- * the address). Everything else in the answer sets stays, so summaries of non-personal questions
+ * the address); an institution whose contact email is the address loses its contact fields. Everything else in the answer sets stays, so summaries of non-personal questions
  * count the same before and after. This is the one place where stored answers are changed in
  * place rather than by a new revision: a revision would keep the old answers. The audit trail is
  * not changed (store/audit.h): the erasure adds an entry that names the person only by a pseudonym
@@ -93,6 +93,7 @@ struct privacy_erasure {
     int64_t answers;             /* personal answers removed from them */
     int64_t attachments;         /* files deleted */
     int64_t outbox;              /* messages deleted */
+    int64_t institutions;        /* institutions whose contact was this address: contact fields cleared */
     bool account;                /* the account was deleted */
     int64_t sessions, tokens;    /* of the account, deleted with it */
 };

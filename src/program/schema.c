@@ -3,6 +3,8 @@
 #include "forms/consent.h"
 #include "forms/form_store.h"
 #include "forms/values.h"
+#include "program/campaign_schema.h"
+#include "program/institutions_schema.h"
 
 const struct store_migration schema_migrations[] = {
     {1, "programmes and phases",
@@ -238,6 +240,16 @@ const struct store_migration schema_migrations[] = {
      "INSERT INTO settings (key, value) SELECT 'submission_consent_pending', 'yes'"
      " WHERE EXISTS (SELECT 1 FROM submissions WHERE status = 'submitted')"
      " ON CONFLICT (key) DO NOTHING;"},
+    {9, "outbox delivery attempts",
+     /* The SMTP sender (auth/mailer.h) counts its tries and waits longer after each failure:
+      * next_attempt_at is when a message may be tried again (NULL: at once), and also the lease
+      * of a message being sent, so that two senders (the server's thread, `edubridge outbox
+      * send` from cron) never send it twice. */
+     "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;"
+     "CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;"},
+    {10, "campaigns and the selection's defaults", CAMPAIGN_SCHEMA_SQL}, /* program/campaign_schema.h */
+    {11, "the institution register", INSTITUTIONS_SCHEMA_SQL}, /* program/institutions_schema.h */
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 

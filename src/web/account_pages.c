@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/timeutil.h"
 #include "html/html.h"
+#include "store/audit.h"
 #include "web/access.h"
 #include "web/layout.h"
 #include "web/pages.h"
@@ -178,7 +179,7 @@ static void signout_post(struct http_request *req, struct http_response *res)
     }
     struct err e;
     err_clear(&e);
-    if (session_end(web_state(req)->store, who->session_token, &e) < 0) {
+    if (session_sign_out(web_state(req)->store, who, who->session_token, &e) < 0) {
         log_error("sign-out: %s", e.msg);
         page_error(req, res, 503, NULL);
         return;
@@ -244,6 +245,7 @@ static void reset_post(struct http_request *req, struct http_response *res)
         if (rc == 0) rc = send_reset_link(req, &u, token, &e);
         if (rc == 0) rc = store_commit(st, &e);
         if (rc < 0) store_rollback(st);
+        if (rc == 0) outbox_notify(); /* after the commit: the sender's connection sees the row */
         if (rc < 0 && rc != ERR_LIMIT) log_error("password reset: %s", e.msg);
     } else if (rc < 0 && rc != ERR_NOT_FOUND) {
         log_error("password reset: %s", e.msg);
@@ -435,8 +437,9 @@ static void tokens_post(struct http_request *req, struct http_response *res)
     char token[API_TOKEN_TEXT_SIZE];
     struct err e;
     err_clear(&e);
+    const struct audit_actor by = {who->user_id, who->email};
     int rc = api_token_create(web_state(req)->store, req->arena, who->user_id, http_form(req, "name"), scope,
-                              token, NULL, &e);
+                              &by, token, NULL, &e);
     if (rc == ERR_INVALID) {
         res->status = 422;
         tokens_page(req, res, NULL, T(req, "Give the token a name of 1 to 100 characters."));
@@ -455,8 +458,9 @@ static void token_revoke_post(struct http_request *req, struct http_response *re
 {
     struct err e;
     err_clear(&e);
-    int rc = api_token_revoke(web_state(req)->store, web_state(req)->who->user_id, http_route(req, "id"),
-                              time_now_ms(), &e);
+    const struct auth_principal *who = web_state(req)->who;
+    const struct audit_actor by = {who->user_id, who->email};
+    int rc = api_token_revoke(web_state(req)->store, who->user_id, http_route(req, "id"), &by, time_now_ms(), &e);
     if (rc == ERR_NOT_FOUND) {
         page_error(req, res, 404, NULL);
         return;

@@ -28,7 +28,10 @@ static void outbox_page(struct http_request *req, struct http_response *res)
     html_lit(b, "<h1>");
     html_text(b, T(req, "Outbox"));
     html_lit(b, "</h1><p>");
-    html_text(b, T(req, "The messages edubridge has written, newest first. No mail server is configured: pass on a message by hand when someone needs it."));
+    if (web_mail_sent())
+        html_text(b, T(req, "The messages edubridge has written, newest first. They are sent by email: a message that could not be sent shows why, and is tried again later a few times."));
+    else
+        html_text(b, T(req, "The messages edubridge has written, newest first. No mail server is configured: pass on a message by hand when someone needs it."));
     html_lit(b, "</p>");
     if (!n) {
         html_lit(b, "<p>");

@@ -22,6 +22,8 @@ struct nav_entry {
 static const struct nav_entry nav[] = {
     {"home", "/", N_("Home"), POLICY_PUBLIC},
     {"forms", "/forms", N_("Forms"), POLICY_FORMS_LIST},
+    {"programmes", "/programmes", N_("Programmes"), POLICY_PROGRAMMES_VIEW},
+    {"institutions", "/institutions", N_("Institutions"), POLICY_INSTITUTIONS_LIST},
 };
 
 /* Links to ?lang=xx, so that switching language keeps the reader on the same page. */

@@ -1,5 +1,6 @@
 #include "web/pages.h"
 
+#include "auth/policy.h"
 #include "base/timeutil.h"
 #include "html/html.h"
 #include "program/programme.h"
@@ -111,6 +112,11 @@ void page_home(struct http_request *req, struct http_response *res)
     html_lit(b, "</p><h2>");
     html_text(b, T(req, "Programmes"));
     html_lit(b, "</h2>");
+    if (policy_allows(web_state(req)->who, POLICY_PROGRAMMES_MANAGE, NULL)) {
+        html_lit(b, "<p><a href=\"/programmes\">");
+        html_text(b, T(req, "Manage the programmes and their campaigns"));
+        html_lit(b, "</a></p>");
+    }
     if (rc < 0) {
         html_lit(b, "<p class=\"error\">");
         html_text(b, T(req, "The programmes cannot be read from the database right now."));

@@ -59,6 +59,29 @@ static const struct route_action table[] = {
     {HTTP_POST, "/account/tokens", POLICY_TOKENS_OWN, false},
     {HTTP_POST, "/account/tokens/{id}/revoke", POLICY_TOKENS_OWN, false},
 
+    /* The register (web/institution_pages.c); contact details only with INSTITUTION_CONTACTS. */
+    {HTTP_GET, "/institutions", POLICY_INSTITUTIONS_LIST, false},
+    {HTTP_GET, "/institutions.csv", POLICY_INSTITUTIONS_LIST, false},
+    {HTTP_GET, "/institutions.xlsx", POLICY_INSTITUTIONS_LIST, false},
+    {HTTP_GET, "/institutions/duplicates", POLICY_INSTITUTIONS_LIST, false},
+    {HTTP_POST, "/institutions/merge", POLICY_INSTITUTIONS_MANAGE, false},
+    {HTTP_GET, "/institutions/import", POLICY_INSTITUTIONS_MANAGE, false},
+    {HTTP_POST, "/institutions/import", POLICY_INSTITUTIONS_MANAGE, false},
+    {HTTP_GET, "/institutions/{id}", POLICY_INSTITUTION_VIEW, false},
+
+    {HTTP_GET, "/programmes", POLICY_PROGRAMMES_VIEW, false},
+    {HTTP_GET, "/programmes/new", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_POST, "/programmes/new", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_GET, "/programmes/{slug}", POLICY_PROGRAMMES_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/edit", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/edit", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_GET, "/programmes/{slug}/phases", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/phases", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_GET, "/programmes/{slug}/campaigns/new", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/campaigns/new", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_GET, "/programmes/{slug}/campaigns/{campaign}/edit", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/campaigns/{campaign}/edit", POLICY_PROGRAMMES_MANAGE, false},
+
     {HTTP_GET, "/admin/outbox", POLICY_OUTBOX_VIEW, false},
     /* Everything of the audit trail and of the privacy tools, whatever its address below these:
      * administrators only (the policy says so for both actions). */

@@ -10,8 +10,10 @@
 #include "web/audit_pages.h"
 #include "web/export_pages.h"
 #include "web/forms_pages.h"
+#include "web/institution_pages.h"
 #include "web/pages.h"
 #include "web/privacy_pages.h"
+#include "web/programme_pages.h"
 #include "web/route_policy.h"
 #include "web/static_assets.h"
 #include "web/submission_pages.h"
@@ -48,6 +50,8 @@ static void build_routes(struct router *r)
     submission_pages_routes(r);
     audit_routes(r);
     privacy_routes(r);
+    institution_routes(r);
+    programme_pages_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)
@@ -60,6 +64,11 @@ int web_init(const struct web_config *config, struct err *e)
     build_routes(web.router);
     route_policy_apply(web.router);
     return 0;
+}
+
+bool web_mail_sent(void)
+{
+    return web.config.mail_sent;
 }
 
 void web_routes_each(web_route_fn fn, void *ctx)

@@ -17,6 +17,7 @@ struct web_config {
     const char *db_target; /* where each worker opens its database connection */
     bool trust_proxy;      /* a proxy in front sets X-Forwarded-Proto/-For (web/access.h) */
     const char *public_url; /* the address links in emails start with, "https://host" */
+    bool mail_sent;         /* an SMTP sender delivers the outbox (auth/mailer.h) */
 };
 
 /* What a handler needs beyond the request itself; reached through web_state(req). */
@@ -35,6 +36,8 @@ struct web_state {
 
 int web_init(const struct web_config *config, struct err *e);
 void web_shutdown(void);
+/* True when an SMTP sender delivers the outbox (web_config.mail_sent). */
+bool web_mail_sent(void);
 
 void *web_worker_start(int index, struct err *e);
 void web_worker_stop(void *worker);

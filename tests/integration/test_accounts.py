@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import sqlite3
 import statistics
 import sys
 import time
@@ -96,6 +97,24 @@ def error_text(html):
     return m and m.group(1)
 
 
+def db_rows(db, sql, params=()):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def audit(db, action, target=None):
+    """(actor_user_id, actor_label, target_kind, target_ids, detail) of the entries of action."""
+    sql = 'SELECT actor_user_id, actor_label, target_kind, target_ids, detail FROM audit_log WHERE action = ?'
+    params = [action]
+    if target:
+        sql += ' AND target_ids LIKE ?'
+        params.append('%' + target + '%')
+    return db_rows(db, sql + ' ORDER BY at, id', params)
+
+
 class Accounts(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -108,7 +127,13 @@ class Accounts(unittest.TestCase):
     def browser(self):
         return Browser(self.server)
 
+    def user_id(self, email):
+        return db_rows(self.server.db, 'SELECT id FROM users WHERE lower(email) = lower(?)', (email,))[0][0]
+
     def test_sign_in_and_out(self):
+        admin_id = self.user_id(ADMIN)
+        signins = len(audit(self.server.db, 'auth.signin', admin_id))
+        signouts = len(audit(self.server.db, 'auth.signout', admin_id))
         b = self.browser()
         status, _, html = b.get('/')
         self.assertIn('<a href="/signin">Sign in</a>', html)
@@ -126,9 +151,18 @@ class Accounts(unittest.TestCase):
         self.assertIn('action="/signout"', html)
         self.assertNotIn('<a href="/signin">', html)
         old_sid = b.cookies['sid']
+        # audited: who (the account), what, the account's id; never the password
+        entries = audit(self.server.db, 'auth.signin', admin_id)
+        self.assertEqual(len(entries), signins + 1)
+        self.assertEqual(entries[-1][:4], (admin_id, ADMIN, 'user', json.dumps([admin_id])))
+        self.assertEqual(db_rows(self.server.db, 'SELECT count(*) FROM audit_log WHERE instr(detail || target_ids, ?) > 0',
+                                 (DEMO_PASSWORD,))[0][0], 0)
 
         status, hdrs, _ = b.post('/signout', {}, csrf_from='/')
         self.assertEqual(status, 303)
+        entries = audit(self.server.db, 'auth.signout', admin_id)
+        self.assertEqual(len(entries), signouts + 1)
+        self.assertEqual(entries[-1][:4], (admin_id, ADMIN, 'user', json.dumps([admin_id])))
         self.assertNotIn('sid', b.cookies)  # cleared with Max-Age=0
         status, _, html = b.get('/')
         self.assertIn('<a href="/signin">Sign in</a>', html)
@@ -166,6 +200,22 @@ class Accounts(unittest.TestCase):
         # a disabled-looking or malformed email gets the same answer too
         status, _, html = b.sign_in('not an email', 'whatever-it-is')
         self.assertEqual((status, error_text(html)), (401, SAME_FAILURE))
+
+        # Failures are audited as the anonymous actor, with the account's id when the address has
+        # one, and the normalised email's pseudonym: never what was typed (email or password).
+        coordinator_id = self.user_id(COORDINATOR)
+        known = audit(self.server.db, 'auth.signin_failed', coordinator_id)
+        self.assertGreaterEqual(len(known), 3)
+        self.assertEqual(known[-1][:4], (None, 'anonymous', 'user', json.dumps([coordinator_id])))
+        pseudonyms = {json.loads(e[4])['email_pseudonym'] for e in known}
+        self.assertEqual(len(pseudonyms), 1)  # the same address, the same pseudonym
+        self.assertRegex(pseudonyms.pop(), r'^p-[0-9a-f]{16}$')
+        unknown = [e for e in audit(self.server.db, 'auth.signin_failed') if e[3] == '[]']
+        self.assertGreaterEqual(len(unknown), 4)
+        self.assertEqual(unknown[-1][1:3], ('anonymous', ''))
+        for typed in ('nobody@demo.edubridge.test', 'not an email', 'not-the-password', 'whatever-it-is'):
+            self.assertEqual(db_rows(self.server.db, 'SELECT count(*) FROM audit_log WHERE instr(lower(actor_label'
+                                     ' || target_ids || detail), ?) > 0', (typed,))[0][0], 0, typed)
 
     def test_throttling_per_account(self):
         email = 'trainer@demo.edubridge.test'
@@ -322,6 +372,13 @@ class Accounts(unittest.TestCase):
         self.assertEqual(status, 200)
         token = re.search(r'<code class="secret">(eb_[A-Za-z0-9_-]{43})</code>', html).group(1)
         _, _, listing = b.get('/account/tokens')
+        coordinator_id = self.user_id(COORDINATOR)
+        token_id = re.search(r'/account/tokens/([0-9a-f-]{36})/revoke', listing).group(1)
+        created = audit(self.server.db, 'token.create', token_id)
+        self.assertEqual(created, [(coordinator_id, COORDINATOR, 'api_token', json.dumps([token_id, coordinator_id], separators=(",", ":")),
+                                    '{"scope":"read"}')])
+        self.assertEqual(db_rows(self.server.db, 'SELECT count(*) FROM audit_log WHERE instr(detail || target_ids, ?) > 0',
+                                 (token[3:],))[0][0], 0)  # never the secret
         self.assertNotIn(token, listing)  # shown once
         self.assertIn('nightly export', listing)
 
@@ -336,6 +393,8 @@ class Accounts(unittest.TestCase):
         revoke = re.search(r'action="(/account/tokens/[0-9a-f-]{36}/revoke)"', listing).group(1)
         status, _, _ = b.post(revoke, {}, csrf_from='/account/tokens')
         self.assertEqual(status, 303)
+        self.assertEqual([e[:4] for e in audit(self.server.db, 'token.revoke', token_id)],
+                         [(coordinator_id, COORDINATOR, 'api_token', json.dumps([token_id, coordinator_id], separators=(",", ":")))])
         status, hdrs, body = anon.get('/api/v1/me', headers={'Authorization': 'Bearer ' + token})
         self.assertEqual(status, 401)
         self.assertIn('invalid_token', header(hdrs, 'www-authenticate')[0])

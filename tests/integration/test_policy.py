@@ -52,6 +52,13 @@ ALLOWED = {
     'AUDIT_VIEW': {'admin'},
     'PRIVACY_MANAGE': {'admin'},
     'USERS_MANAGE': {'admin'},
+    # The register: the panel reads it without contacts; institution contacts their own record.
+    'INSTITUTIONS_LIST': RUN_PROGRAMMES | {'panel'},
+    'INSTITUTION_VIEW': RUN_PROGRAMMES | {'panel', 'institution'},
+    'INSTITUTION_CONTACTS': RUN_PROGRAMMES,
+    'INSTITUTIONS_MANAGE': RUN_PROGRAMMES,
+    'PROGRAMMES_VIEW': STAFF_READERS,
+    'PROGRAMMES_MANAGE': RUN_PROGRAMMES,
 }
 # The least scope a token needs for each action of the API.
 SCOPE_NEEDED = {'API_FORMS_READ': 'read', 'API_SUBMIT': 'submit', 'API_SUBMISSION_READ': 'read',
@@ -133,7 +140,8 @@ class Matrix(unittest.TestCase):
 
     def concrete(self, pattern):
         """A real address for a pattern: the needs survey, one of its submissions, a draft of it."""
-        values = {'form_id': FORM, 'id': self.submission, 'token': self.draft, 'page': '1', 'file...': 'app.css'}
+        values = {'form_id': FORM, 'id': self.submission, 'token': self.draft, 'page': '1', 'file...': 'app.css',
+                  'slug': 'bridging-2026', 'campaign': '01938a40-0000-7000-8000-00000000d201'}
         if pattern.startswith('/reset/'):
             values['token'] = 'B' * 43  # no such link: 410 for whoever may ask
         if pattern.startswith('/account/tokens/'):

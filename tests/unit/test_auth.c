@@ -587,13 +587,13 @@ static void test_api_tokens(void **state)
     char tok[API_TOKEN_TEXT_SIZE], tok2[API_TOKEN_TEXT_SIZE];
     const char *id = NULL, *id2 = NULL;
     int64_t now = time_now_ms();
-    assert_int_equal(api_token_create(t.st, &t.a, ada, " nightly export ", AUTH_SCOPE_READ, tok, &id, &t.e), 0);
+    assert_int_equal(api_token_create(t.st, &t.a, ada, " nightly export ", AUTH_SCOPE_READ, NULL, tok, &id, &t.e), 0);
     assert_true(strncmp(tok, "eb_", 3) == 0);
     assert_int_equal(strlen(tok), 46);
     assert_true(id_valid(id));
-    assert_int_equal(api_token_create(t.st, &t.a, ada, "", AUTH_SCOPE_READ, tok2, NULL, &t.e), ERR_INVALID);
-    assert_int_equal(api_token_create(t.st, &t.a, ada, "x", AUTH_SCOPE_FULL, tok2, NULL, &t.e), ERR_INVALID);
-    assert_int_equal(api_token_create(t.st, &t.a, bob, "bob's", AUTH_SCOPE_SUBMIT, tok2, &id2, &t.e), 0);
+    assert_int_equal(api_token_create(t.st, &t.a, ada, "", AUTH_SCOPE_READ, NULL, tok2, NULL, &t.e), ERR_INVALID);
+    assert_int_equal(api_token_create(t.st, &t.a, ada, "x", AUTH_SCOPE_FULL, NULL, tok2, NULL, &t.e), ERR_INVALID);
+    assert_int_equal(api_token_create(t.st, &t.a, bob, "bob's", AUTH_SCOPE_SUBMIT, NULL, tok2, &id2, &t.e), 0);
     /* stored hashed */
     char hash[TOKEN_HASH_SIZE];
     token_hash(tok + 3, hash);
@@ -626,9 +626,9 @@ static void test_api_tokens(void **state)
     assert_null(list[0].revoked_at);
 
     /* only the owner revokes, once */
-    assert_int_equal(api_token_revoke(t.st, bob, id, now, &t.e), ERR_NOT_FOUND);
-    assert_int_equal(api_token_revoke(t.st, ada, id, now, &t.e), 0);
-    assert_int_equal(api_token_revoke(t.st, ada, id, now, &t.e), ERR_NOT_FOUND);
+    assert_int_equal(api_token_revoke(t.st, bob, id, NULL, now, &t.e), ERR_NOT_FOUND);
+    assert_int_equal(api_token_revoke(t.st, ada, id, NULL, now, &t.e), 0);
+    assert_int_equal(api_token_revoke(t.st, ada, id, NULL, now, &t.e), ERR_NOT_FOUND);
     assert_int_equal(api_token_lookup(t.st, &t.a, tok, now, &p, &t.e), ERR_NOT_FOUND);
     assert_int_equal(api_token_list(t.st, &t.a, ada, &list, &n, &t.e), 0);
     assert_non_null(list[0].revoked_at);

@@ -51,6 +51,12 @@ static const struct {
     {POLICY_AUDIT_VIEW, "AUDIT_VIEW", 'r', {0, 1, 0, 0, 0, 0, 0}},
     {POLICY_PRIVACY_MANAGE, "PRIVACY_MANAGE", 'a', {0, 1, 0, 0, 0, 0, 0}},
     {POLICY_USERS_MANAGE, "USERS_MANAGE", 'a', {0, 1, 0, 0, 0, 0, 0}},
+    {POLICY_PROGRAMMES_VIEW, "PROGRAMMES_VIEW", 'r', {0, 1, 1, 1, 0, 0, 1}},
+    {POLICY_PROGRAMMES_MANAGE, "PROGRAMMES_MANAGE", 'a', {0, 1, 1, 0, 0, 0, 0}},
+    {POLICY_INSTITUTIONS_LIST, "INSTITUTIONS_LIST", 'r', {0, 1, 1, 1, 0, 0, 0}},
+    {POLICY_INSTITUTION_VIEW, "INSTITUTION_VIEW", 'r', {0, 1, 1, 1, 1, 0, 0}},
+    {POLICY_INSTITUTION_CONTACTS, "INSTITUTION_CONTACTS", 'r', {0, 1, 1, 0, 0, 0, 0}},
+    {POLICY_INSTITUTIONS_MANAGE, "INSTITUTIONS_MANAGE", 'a', {0, 1, 1, 0, 0, 0, 0}},
 };
 
 /* Actions that take no answers from anyone with a token in mind: every principal may, whatever
