@@ -7,8 +7,9 @@
 # Part 1, survey pages against the empty-page reference (DESIGN.md: a survey page "at a rate close
 # to" the trivial page; target >= 50 % of /healthz). Rounds of runs, one after another, each
 # `wrk -t1 -c32 -d5s --latency` after a 1 s warm-up: GET /healthz (the reference of bench/http.sh),
-# the intro page GET /s/needs-survey, a question page GET /s/needs-survey/r/TOKEN/p/4?i=0 of a draft
-# made first (page 4: the largest page, 58 countries in a list; the draft has pages 1 and 2 answered), and
+# the intro page GET /s/needs-survey, a question page GET /s/needs-survey/r/TOKEN/p/8?i=0 of a draft
+# made first (page 8, teachers' skills and training: the largest question page, 8.2 KB of radio
+# buttons; BENCH_PAGE picks another; the draft has pages 1 and 2 answered), and
 # the same question page with `Accept-Encoding: gzip` (what browsers send: the server compresses
 # each page as it sends it). wrk sends no Accept-Encoding otherwise. Medians over the rounds.
 #
@@ -26,7 +27,7 @@
 # write-path syscalls for 4 s, and the report prints where the time goes (BENCH_PROFILE=0: never).
 #
 # Environment: BENCH_SECONDS (part 1 runs, 5), BENCH_WARMUP (1), BENCH_ROUNDS (part 1, 3),
-# BENCH_CONNECTIONS (part 1, 32), BENCH_API_SECONDS (10), BENCH_API_CONNECTIONS ("64 256 512"),
+# BENCH_CONNECTIONS (part 1, 32), BENCH_PAGE (the question page, 8), BENCH_API_SECONDS (10), BENCH_API_CONNECTIONS ("64 256 512"),
 # BENCH_API_ROUNDS (3), BENCH_SERVE_ARGS (more arguments for `edubridge serve`, e.g. --workers 1),
 # BENCH_PROFILE (auto). With the defaults a run takes about 3.5 minutes. Needs wrk, curl, sqlite3,
 # python3; perf for the profile. Everything lives in a temp dir that is removed at the end (the
@@ -37,6 +38,7 @@ cd "$(dirname "$0")/.."
 
 BIN=${EDUBRIDGE_BIN:-./build/edubridge}
 SECONDS_EACH=${BENCH_SECONDS:-5}
+PAGE=${BENCH_PAGE:-8}
 WARMUP=${BENCH_WARMUP:-1}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNECTIONS:-32}
@@ -90,8 +92,9 @@ done
 base="http://127.0.0.1:$port"
 workers=$(sed -n 's|.*(\([0-9]*\) workers.*|\1|p' "$tmp/serve.out")
 
-# A draft with pages 1 (consent) and 2 (about you) answered: the question page is page 4, the
-# institution (page 3, the role's "Specify other.", is asked only when the role is "Other").
+# A draft with pages 1 (consent) and 2 (about you) answered; the question page is BENCH_PAGE (8 by
+# default: the largest question page of the walk in bench/pageweight.sh; page 3, the role's
+# "Specify other.", is asked only when the role is "Other").
 loc=$(curl -fs -o /dev/null -X POST --data 'lang=en' -w '%{redirect_url}' "$base/s/$FORM/start")
 draft=${loc%/p/*}
 draft=${draft#"$base"}
@@ -100,7 +103,7 @@ code=$(curl -s -o /dev/null -X POST -w '%{http_code}' "$base$draft/p/1" --data '
 code=$(curl -s -o /dev/null -X POST -w '%{http_code}' "$base$draft/p/2" \
   --data 'i=0&go=next&f-role=teacher&f-respondent_name=Ana+Nowak&f-email=ana.nowak%40example.org&f-phone=')
 [ "$code" = 303 ] || { echo "bench: answering page 2 of the draft gave $code" >&2; exit 1; }
-page_url="$base$draft/p/4?i=0"
+page_url="$base$draft/p/$PAGE?i=0"
 commands+=("curl -X POST --data lang=en $base/s/$FORM/start; curl -X POST --data 'i=0&go=next&f-consent=yes' $base$draft/p/1; curl -X POST --data 'i=0&go=next&f-role=teacher&...' $base$draft/p/2")
 for u in "$base/healthz" "$base/s/$FORM" "$page_url"; do
   c=$(curl -s -o /dev/null -w '%{http_code}' "$u")
@@ -264,8 +267,8 @@ row() { # label name
 med[healthz]=$(printf '%.0f' "$(median $(series rps healthz "$ROUNDS"))")
 row "GET /healthz ($size_healthz B)" healthz
 row "GET /s/$FORM intro ($size_intro B)" intro
-row "GET question page 4 ($size_page B)" page
-row "GET question page 4, gzip ($size_page_gz B)" page-gzip
+row "GET question page $PAGE ($size_page B)" page
+row "GET question page $PAGE, gzip ($size_page_gz B)" page-gzip
 for name in intro page page-gzip; do
   by=()
   for r in $(seq "$ROUNDS"); do by+=("$(pct "${rps[$name,$r]}" "${rps[healthz,$r]}")%"); done

@@ -56,6 +56,17 @@ void strbuf_putc(struct strbuf *sb, char c)
     sb->data[sb->len] = '\0';
 }
 
+void strbuf_put_uint(struct strbuf *sb, uint64_t n)
+{
+    char digits[20];
+    size_t i = sizeof digits;
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    strbuf_append(sb, digits + i, sizeof digits - i);
+}
+
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 {
     va_list ap;

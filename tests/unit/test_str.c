@@ -79,6 +79,22 @@ static void test_strbuf_arena(void **state)
     arena_free(&a);
 }
 
+static void test_strbuf_put_uint(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, NULL, 4);
+    strbuf_put_uint(&sb, 0);
+    strbuf_putc(&sb, ' ');
+    strbuf_put_uint(&sb, 7);
+    strbuf_putc(&sb, ' ');
+    strbuf_put_uint(&sb, 1234567890);
+    strbuf_putc(&sb, ' ');
+    strbuf_put_uint(&sb, UINT64_MAX);
+    assert_string_equal(sb.data, "0 7 1234567890 18446744073709551615");
+    strbuf_free(&sb);
+}
+
 static void test_strbuf_heap(void **state)
 {
     (void)state;
@@ -519,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_url_decode),
         cmocka_unit_test(test_url_encode),
         cmocka_unit_test(test_to_int64),
+        cmocka_unit_test(test_strbuf_put_uint),
         cmocka_unit_test(test_trim),
         cmocka_unit_test(test_eq_nocase),
         cmocka_unit_test(test_starts_ends_with),
