@@ -670,18 +670,36 @@ int inst_read_table(struct arena *a, const char *format, const void *data, size_
     if (strcmp(format, "csv") != 0) return sheet_read_memory(a, format, data, len, out, e);
     /* pyxform's CSV layout names the sheet in a first column: a record starting with a name opens
      * that sheet, the others start with an empty field. Each record of the plain table gets that
-     * first field, outside quoted fields only, so that a newline inside quotes stays in its cell. */
+     * first field, outside quoted fields only, so that a newline inside quotes stays in its cell.
+     * Quotes are read as sheet_csv.c reads them: only a quote opening a field starts a quoted
+     * field, and a stray one elsewhere ("O"Brien") is text; counting every quote instead made the
+     * records after a stray one sheets of their own, which the import then left out silently. */
     const char *p = data;
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3, len -= 3; /* a spreadsheet's byte order mark */
     struct strbuf b;
     strbuf_init(&b, a, len + len / 8 + 32);
     strbuf_puts(&b, "institutions,");
-    bool quoted = false;
+    bool quoted = false, field_start = true;
     for (size_t i = 0; i < len; i++) {
-        strbuf_putc(&b, p[i]);
-        if (p[i] == '"') quoted = !quoted;
-        else if (!quoted && p[i] == '\n' && i + 1 < len) strbuf_putc(&b, ',');
-        else if (!quoted && p[i] == '\r' && (i + 1 >= len || p[i + 1] != '\n') && i + 1 < len) strbuf_putc(&b, ',');
+        char ch = p[i];
+        strbuf_putc(&b, ch);
+        if (quoted) {
+            if (ch != '"') continue;
+            if (i + 1 < len && p[i + 1] == '"') strbuf_putc(&b, p[++i]); /* "" is a quote in the cell */
+            else quoted = false;
+        } else if (ch == '"' && field_start) {
+            quoted = true;
+        } else if (ch == ',') {
+            field_start = true;
+            continue;
+        } else if (ch == '\n' || (ch == '\r' && (i + 1 >= len || p[i + 1] != '\n'))) {
+            if (i + 1 < len) strbuf_putc(&b, ','); /* the next record's empty sheet column */
+            field_start = true;
+            continue;
+        } else if (ch == '\r') {
+            continue; /* the CR of a CRLF: the LF ends the record */
+        }
+        field_start = false;
     }
     return sheet_read_memory(a, "csv", b.data, b.len, out, e);
 }

@@ -353,6 +353,36 @@ static void test_a_good_import_creates_every_row(void **state)
                                   " AND actor_label = 'coordinator@example.org'", NULL), 1);
 }
 
+/* Found by tests/fuzz/fuzz_institutions_csv.c: the CSV reader takes a quote inside an unquoted cell
+ * literally (as Python's csv module and spreadsheets do), but inst_read_table counted it as opening
+ * a quoted cell, so the records after it lost their sheet column and each became a sheet of its
+ * own: a dry run passed with those rows missing, and the import dropped them without a word. */
+static void test_a_stray_quote_keeps_every_row(void **state)
+{
+    struct testdb *x = *state;
+    struct inst_import_result r = import_csv(x,
+        "name,country\n"
+        "O\"Brien School,IE\n"
+        "\"Quoted\" then text\",FR\n"
+        "Last School,DE\n", true);
+    assert_int_equal(r.nerrors, 0);
+    assert_int_equal(r.nrows, 3);
+    assert_string_equal(r.rows[0].v[INST_NAME], "O\"Brien School");
+    assert_int_equal(r.row_numbers[1], 3);
+    assert_string_equal(r.rows[1].v[INST_NAME], "Quoted then text\"");
+    assert_string_equal(r.rows[1].v[INST_COUNTRY], "FR");
+    assert_int_equal(r.row_numbers[2], 4);
+    assert_string_equal(r.rows[2].v[INST_NAME], "Last School");
+
+    /* a quoted cell may still hold a newline, a comma and a doubled quote */
+    r = import_csv(x, "name,country\n\"Club \"\"STEM\"\",\nNord\",FR\nNext,PT\n", true);
+    assert_int_equal(r.nerrors, 0);
+    assert_int_equal(r.nrows, 2);
+    assert_string_equal(r.rows[0].v[INST_NAME], "Club \"STEM\",\nNord");
+    assert_int_equal(r.row_numbers[1], 4);
+    assert_string_equal(r.rows[1].v[INST_NAME], "Next");
+}
+
 /* ---- duplicates and merges ------------------------------------------------------------------- */
 
 static const struct inst_duplicate *find_pair(const struct inst_duplicate *d, size_t n, const char *x, const char *y)
@@ -558,6 +588,7 @@ int main(void)
         T(test_a_correction_replaces_the_link),
         T(test_an_import_with_a_bad_row_imports_nothing),
         T(test_a_good_import_creates_every_row),
+        T(test_a_stray_quote_keeps_every_row),
         T(test_duplicates_are_found_and_neighbours_are_not),
         T(test_same_name_and_place),
         T(test_merge_keeps_the_merged_record_and_moves_links),
