@@ -625,6 +625,11 @@ void survey_render_answers(struct strbuf *b, struct engine *en, const struct for
             if (!engine_relevant(en, fd, k)) continue;
             html_lit(b, "<div><dt>");
             render_text(b, en, form_text(f, fd->label, en->lang), k);
+            if (fd->other_of) { /* "Specify other." alone does not say of which question */
+                html_lit(b, " (");
+                render_text(b, en, form_text(f, fd->other_of->label, en->lang), k);
+                html_lit(b, ")");
+            }
             if (k) strbuf_printf(b, " (%d)", k);
             html_lit(b, "</dt><dd>");
             render_answer(b, en, fd, k);

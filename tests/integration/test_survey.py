@@ -321,6 +321,9 @@ class OrOther(unittest.TestCase):
         html, _ = self.page(review)
         for text in ('Specify other.', 'Public library', 'Thefts, twice last year'):
             self.assertIn(text, html)
+        # Each "Specify other." names the question it belongs to.
+        self.assertIn('Specify other. (What kind of institution is it?)', html)
+        self.assertIn('Specify other. (What holds you back?)', html)
         self.submit(review)
         header, rows = self.csv_rows()
         self.assertEqual(header.count('barriers/other'), 1)
