@@ -574,7 +574,7 @@ async function checkErrorPage(page, res, field, typed, message, shot) {
 }
 
 // Text as the review page shows it: [question, answer] in order (without the "Change" link). A list,
-// not a map: every "Specify other." that or_other adds has the same question text.
+// not a map, to keep the order.
 async function reviewAnswers(page) {
   return page.evaluate(() => [...document.querySelectorAll('dl.review > div')].map((d) => {
     const dd = d.querySelector('dd').cloneNode(true);
@@ -646,7 +646,8 @@ async function surveyByKeyboard(page, answers, bad, shots = {}) {
   check((await h1Text(page)) === 'Check your answers', `the review page's h1 is "${await h1Text(page)}"`);
   const review = await reviewAnswers(page);
   for (const [name, { question, answer }] of Object.entries(shown)) {
-    const listed = review.filter(([q]) => q === question).map(([, a]) => a);
+    // A "Specify other." is followed on the review by the question it belongs to, in brackets.
+    const listed = review.filter(([q]) => q === question || q.startsWith(`${question} (`)).map(([, a]) => a);
     check(listed.length > 0, `the review does not list "${question}" (${name})`);
     check(listed.includes(answer), `the review shows ${JSON.stringify(listed)} for "${question}", answered "${answer}"`);
   }
@@ -686,7 +687,7 @@ test('survey by keyboard, JavaScript on: another path (pages skipped, an "Other"
     check(at(`${f}_other`) === at(f) + 1, `"${f}_other" is not on the page after "${f}" (${JSON.stringify(pages)})`);
   const role = review.findIndex(([q]) => q === 'What is your role?');
   check(role >= 0 && review[role][1] === 'Other', `the review shows the role as ${JSON.stringify(review[role])}`);
-  check(JSON.stringify(review[role + 1]) === JSON.stringify(['Specify other.', 'Librarian']),
+  check(JSON.stringify(review[role + 1]) === JSON.stringify(['Specify other. (What is your role?)', 'Librarian']),
     `the review shows ${JSON.stringify(review[role + 1])} after the role, not what "Other" is`);
 }, 60_000);
 
