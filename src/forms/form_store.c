@@ -95,12 +95,9 @@ int form_store_import(struct store *st, struct arena *a, const char *format, con
     rc = store_run(s, e);
     store_done(s);
     if (rc < 0) goto fail;
-    json_t *detail = json_pack("{s:s, s:s}", "version", version, "source_name", source_name);
-    char *detail_text = detail ? json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(detail);
     const char *ids[] = {f->form_id, id};
-    rc = audit_record(st, by, "form.import", "form", ids, 2, detail_text, e);
-    free(detail_text);
+    rc = audit_record_json(st, by, "form.import", "form", ids, 2,
+                           json_pack("{s:s, s:s}", "version", version, "source_name", source_name), e);
     if (rc < 0 || store_commit(st, e) < 0) goto fail;
 
     out->id = arena_strdup(a, id);

@@ -35,9 +35,19 @@ int audit_record(struct store *st, const struct audit_actor *actor, const char *
                  const char *target_kind, const char *const *ids, size_t n, const char *detail_json,
                  struct err *e)
 {
-    if (!actor) actor = &audit_system;
-    if (!valid_action(action)) return err_set(e, ERR_INVALID, "'%s' is not an audit action", action ? action : "");
     json_t *detail = json_loads(detail_json && *detail_json ? detail_json : "{}", 0, NULL);
+    return audit_record_json(st, actor, action, target_kind, ids, n, detail, e);
+}
+
+int audit_record_json(struct store *st, const struct audit_actor *actor, const char *action,
+                      const char *target_kind, const char *const *ids, size_t n, json_t *detail,
+                      struct err *e)
+{
+    if (!actor) actor = &audit_system;
+    if (!valid_action(action)) {
+        json_decref(detail);
+        return err_set(e, ERR_INVALID, "'%s' is not an audit action", action ? action : "");
+    }
     if (!json_is_object(detail)) {
         json_decref(detail);
         return err_set(e, ERR_INVALID, "the detail of an audit entry must be a JSON object");

@@ -14,6 +14,7 @@
 #define EDUBRIDGE_AUDIT_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,11 @@ void audit_cli_actor(struct audit_actor *out, char *buf, size_t size);
 int audit_record(struct store *st, const struct audit_actor *actor, const char *action,
                  const char *target_kind, const char *const *ids, size_t n, const char *detail_json,
                  struct err *e);
+/* The same with the detail as a jansson object, which it takes (decrefs) whatever happens: for
+ * callers that build the detail with jansson, so that it is not dumped and parsed again. */
+int audit_record_json(struct store *st, const struct audit_actor *actor, const char *action,
+                      const char *target_kind, const char *const *ids, size_t n, json_t *detail,
+                      struct err *e);
 
 struct audit_entry {
     const char *id;
