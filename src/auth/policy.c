@@ -256,6 +256,122 @@ bool policy_programmes_manage(const struct auth_principal *who, const struct pol
     return scope_covers(who, POLICY_PROGRAMMES_MANAGE) && signed_in_as(who, RUN_PROGRAMMES);
 }
 
+/* The need index: the panel reads it as it reads the register (no contact details); an
+ * institution's contact reads their own institution's explanation. */
+bool policy_need_view(const struct auth_principal *who, const struct policy_target *t)
+{
+    if (!scope_covers(who, POLICY_NEED_VIEW)) return false;
+    if (signed_in_as(who, READ_PSEUDONYMISED)) return true;
+    return t ? own_institution(who, t) : signed_in_as(who, ROLE(AUTH_ROLE_INSTITUTION));
+}
+
+bool policy_need_manage(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_NEED_MANAGE) && signed_in_as(who, RUN_PROGRAMMES);
+}
+
+/* The panel reviews selections; only those who run programmes decide them. */
+bool policy_selection_view(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_SELECTION_VIEW) && signed_in_as(who, READ_PSEUDONYMISED);
+}
+
+bool policy_selection_manage(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_SELECTION_MANAGE) && signed_in_as(who, RUN_PROGRAMMES);
+}
+
+/* The invitation link's unguessable token is the key, as a survey draft's is: no account needed. */
+bool policy_invitation_respond(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)who;
+    (void)t;
+    return true;
+}
+
+/* Serial numbers and where each device is: those who run the pilot, and a contact for the devices
+ * of their own institution. */
+bool policy_devices_view(const struct auth_principal *who, const struct policy_target *t)
+{
+    if (!scope_covers(who, POLICY_DEVICES_VIEW)) return false;
+    if (signed_in_as(who, RUN_PROGRAMMES)) return true;
+    return t ? own_institution(who, t) : signed_in_as(who, ROLE(AUTH_ROLE_INSTITUTION));
+}
+
+bool policy_devices_manage(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_DEVICES_MANAGE) && signed_in_as(who, RUN_PROGRAMMES);
+}
+
+/* The institution's contact counts what arrived; a coordinator may record it for them (a call). */
+bool policy_delivery_confirm(const struct auth_principal *who, const struct policy_target *t)
+{
+    if (!scope_covers(who, POLICY_DELIVERY_CONFIRM)) return false;
+    if (signed_in_as(who, RUN_PROGRAMMES)) return true;
+    return t ? own_institution(who, t) : signed_in_as(who, ROLE(AUTH_ROLE_INSTITUTION));
+}
+
+/* Courses, sessions and plans are the pilot's working material: those who run it, trainers and
+ * institution contacts read them; partners get the reports. */
+bool policy_training_view(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_TRAINING_VIEW) &&
+           signed_in_as(who, RUN_PROGRAMMES | ROLE(AUTH_ROLE_TRAINER) | ROLE(AUTH_ROLE_INSTITUTION));
+}
+
+bool policy_training_manage(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_TRAINING_MANAGE) && signed_in_as(who, RUN_PROGRAMMES);
+}
+
+/* A trainer records their own sessions only; the gate (no target) lets trainers through and the
+ * handler asks again with the session. */
+bool policy_attendance_record(const struct auth_principal *who, const struct policy_target *t)
+{
+    if (!scope_covers(who, POLICY_ATTENDANCE_RECORD)) return false;
+    if (signed_in_as(who, RUN_PROGRAMMES)) return true;
+    return t ? own_training(who, t) : signed_in_as(who, ROLE(AUTH_ROLE_TRAINER));
+}
+
+/* Aggregates with small groups hidden, as the summaries. */
+bool policy_feedback_view(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_FEEDBACK_VIEW) && signed_in_as(who, READ_AGGREGATES);
+}
+
+bool policy_feedback_tag(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_FEEDBACK_TAG) && signed_in_as(who, RUN_PROGRAMMES);
+}
+
+bool policy_report_institution(const struct auth_principal *who, const struct policy_target *t)
+{
+    if (!scope_covers(who, POLICY_REPORT_INSTITUTION)) return false;
+    if (signed_in_as(who, READ_PSEUDONYMISED)) return true;
+    return t ? own_institution(who, t) : signed_in_as(who, ROLE(AUTH_ROLE_INSTITUTION));
+}
+
+/* The partners' report: counts, effect sizes and themes, small groups hidden. */
+bool policy_report_programme(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_REPORT_PROGRAMME) && signed_in_as(who, READ_AGGREGATES);
+}
+
+bool policy_dashboard_view(const struct auth_principal *who, const struct policy_target *t)
+{
+    (void)t;
+    return scope_covers(who, POLICY_DASHBOARD_VIEW) && signed_in_as(who, RUN_PROGRAMMES);
+}
+
 /* --- the table --------------------------------------------------------------------------------- */
 
 static const struct policy_action_info actions[POLICY_ACTION_COUNT] = {
@@ -313,8 +429,40 @@ static const struct policy_action_info actions[POLICY_ACTION_COUNT] = {
                                  POLICY_PAGE, policy_institution_view},
     [POLICY_INSTITUTION_CONTACTS] = {"INSTITUTION_CONTACTS", "an institution's contact person (personal data)",
                                      POLICY_READS, POLICY_PAGE, policy_institution_contacts},
-    [POLICY_INSTITUTIONS_MANAGE] = {"INSTITUTIONS_MANAGE", "import institutions, merge duplicates", POLICY_CHANGES,
+    [POLICY_INSTITUTIONS_MANAGE] = {"INSTITUTIONS_MANAGE", "import institutions, merge duplicates, set status", POLICY_CHANGES,
                                     POLICY_PAGE, policy_institutions_manage},
+    [POLICY_NEED_VIEW] = {"NEED_VIEW", "the need index: ranking, sensitivity, each score explained", POLICY_READS,
+                          POLICY_PAGE, policy_need_view},
+    [POLICY_NEED_MANAGE] = {"NEED_MANAGE", "set the need index's indicators, weights and method", POLICY_CHANGES,
+                            POLICY_PAGE, policy_need_manage},
+    [POLICY_SELECTION_VIEW] = {"SELECTION_VIEW", "selection runs: reasons, reserve list, invitations", POLICY_READS,
+                               POLICY_PAGE, policy_selection_view},
+    [POLICY_SELECTION_MANAGE] = {"SELECTION_MANAGE", "run and confirm a selection, invite, record replies",
+                                 POLICY_CHANGES, POLICY_PAGE, policy_selection_manage},
+    [POLICY_INVITATION_RESPOND] = {"INVITATION_RESPOND", "accept or decline an invitation (/invitation/...)",
+                                   POLICY_SUBMITS, POLICY_RESPONDENT, policy_invitation_respond},
+    [POLICY_DEVICES_VIEW] = {"DEVICES_VIEW", "the device inventory and each device's history", POLICY_READS,
+                             POLICY_PAGE, policy_devices_view},
+    [POLICY_DEVICES_MANAGE] = {"DEVICES_MANAGE", "add, import, allocate and move devices; print labels",
+                               POLICY_CHANGES, POLICY_PAGE, policy_devices_manage},
+    [POLICY_DELIVERY_CONFIRM] = {"DELIVERY_CONFIRM", "confirm a delivery, counting what arrived", POLICY_CHANGES,
+                                 POLICY_PAGE, policy_delivery_confirm},
+    [POLICY_TRAINING_VIEW] = {"TRAINING_VIEW", "courses, sessions, the cascade, curriculum plans", POLICY_READS,
+                              POLICY_PAGE, policy_training_view},
+    [POLICY_TRAINING_MANAGE] = {"TRAINING_MANAGE", "edit the catalogue, sessions and curriculum plans",
+                                POLICY_CHANGES, POLICY_PAGE, policy_training_manage},
+    [POLICY_ATTENDANCE_RECORD] = {"ATTENDANCE_RECORD", "record enrolment, attendance and completion",
+                                  POLICY_CHANGES, POLICY_PAGE, policy_attendance_record},
+    [POLICY_FEEDBACK_VIEW] = {"FEEDBACK_VIEW", "baseline against endline, feedback themes; small groups hidden",
+                              POLICY_READS, POLICY_PAGE, policy_feedback_view},
+    [POLICY_FEEDBACK_TAG] = {"FEEDBACK_TAG", "assign theme tags to free-text feedback", POLICY_CHANGES,
+                             POLICY_PAGE, policy_feedback_tag},
+    [POLICY_REPORT_INSTITUTION] = {"REPORT_INSTITUTION", "an institution's report", POLICY_READS, POLICY_PAGE,
+                                   policy_report_institution},
+    [POLICY_REPORT_PROGRAMME] = {"REPORT_PROGRAMME", "the programme report: aggregates only", POLICY_READS,
+                                 POLICY_PAGE, policy_report_programme},
+    [POLICY_DASHBOARD_VIEW] = {"DASHBOARD_VIEW", "the coordinator dashboard: timeline, what is late",
+                               POLICY_READS, POLICY_PAGE, policy_dashboard_view},
 };
 
 const struct policy_action_info *policy_action_info(enum policy_action a)

@@ -55,7 +55,23 @@ enum policy_action {
     POLICY_INSTITUTIONS_LIST,    /* the register: list, duplicates, exports (contacts only with INSTITUTION_CONTACTS) */
     POLICY_INSTITUTION_VIEW,     /* target: the institution */
     POLICY_INSTITUTION_CONTACTS, /* its contact person (personal data); target: the institution; no route */
-    POLICY_INSTITUTIONS_MANAGE,  /* build, import, merge */
+    POLICY_INSTITUTIONS_MANAGE,  /* build, import, merge, status, field mapping */
+    POLICY_NEED_VIEW,            /* the need index: ranking, explanations; target: the institution */
+    POLICY_NEED_MANAGE,          /* the need index's indicators, weights and method */
+    POLICY_SELECTION_VIEW,       /* selection runs, reasons, reserve lists, invitations' state */
+    POLICY_SELECTION_MANAGE,     /* run and confirm a selection, send invitations, record replies */
+    POLICY_INVITATION_RESPOND,   /* accept or decline an invitation: the link's token is the key */
+    POLICY_DEVICES_VIEW,         /* the device inventory and its history; target: the institution */
+    POLICY_DEVICES_MANAGE,       /* add, import, allocate, move devices; print labels */
+    POLICY_DELIVERY_CONFIRM,     /* count what arrived; target: the institution */
+    POLICY_TRAINING_VIEW,        /* the course catalogue, sessions, the cascade, curriculum plans */
+    POLICY_TRAINING_MANAGE,      /* catalogue, sessions, curriculum plans */
+    POLICY_ATTENDANCE_RECORD,    /* enrolment, attendance, completion; target: the session (trainer) */
+    POLICY_FEEDBACK_VIEW,        /* paired analysis and feedback themes, small groups hidden */
+    POLICY_FEEDBACK_TAG,         /* assign theme tags to free-text feedback */
+    POLICY_REPORT_INSTITUTION,   /* an institution's report; target: the institution */
+    POLICY_REPORT_PROGRAMME,     /* the programme report: aggregates only */
+    POLICY_DASHBOARD_VIEW,       /* the coordinator dashboard: timeline, what is late */
     POLICY_ACTION_COUNT
 };
 
@@ -137,5 +153,21 @@ bool policy_institutions_list(const struct auth_principal *who, const struct pol
 bool policy_institution_view(const struct auth_principal *who, const struct policy_target *t);
 bool policy_institution_contacts(const struct auth_principal *who, const struct policy_target *t);
 bool policy_institutions_manage(const struct auth_principal *who, const struct policy_target *t);
+bool policy_need_view(const struct auth_principal *who, const struct policy_target *t);
+bool policy_need_manage(const struct auth_principal *who, const struct policy_target *t);
+bool policy_selection_view(const struct auth_principal *who, const struct policy_target *t);
+bool policy_selection_manage(const struct auth_principal *who, const struct policy_target *t);
+bool policy_invitation_respond(const struct auth_principal *who, const struct policy_target *t);
+bool policy_devices_view(const struct auth_principal *who, const struct policy_target *t);
+bool policy_devices_manage(const struct auth_principal *who, const struct policy_target *t);
+bool policy_delivery_confirm(const struct auth_principal *who, const struct policy_target *t);
+bool policy_training_view(const struct auth_principal *who, const struct policy_target *t);
+bool policy_training_manage(const struct auth_principal *who, const struct policy_target *t);
+bool policy_attendance_record(const struct auth_principal *who, const struct policy_target *t);
+bool policy_feedback_view(const struct auth_principal *who, const struct policy_target *t);
+bool policy_feedback_tag(const struct auth_principal *who, const struct policy_target *t);
+bool policy_report_institution(const struct auth_principal *who, const struct policy_target *t);
+bool policy_report_programme(const struct auth_principal *who, const struct policy_target *t);
+bool policy_dashboard_view(const struct auth_principal *who, const struct policy_target *t);
 
 #endif

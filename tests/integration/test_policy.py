@@ -59,6 +59,23 @@ ALLOWED = {
     'INSTITUTIONS_MANAGE': RUN_PROGRAMMES,
     'PROGRAMMES_VIEW': STAFF_READERS,
     'PROGRAMMES_MANAGE': RUN_PROGRAMMES,
+    # The need index and the selection (issue 5); the pilot (issue 6).
+    'NEED_VIEW': RUN_PROGRAMMES | {'panel', 'institution'},
+    'NEED_MANAGE': RUN_PROGRAMMES,
+    'SELECTION_VIEW': RUN_PROGRAMMES | {'panel'},
+    'SELECTION_MANAGE': RUN_PROGRAMMES,
+    'INVITATION_RESPOND': EVERYONE,
+    'DEVICES_VIEW': RUN_PROGRAMMES | {'institution'},
+    'DEVICES_MANAGE': RUN_PROGRAMMES,
+    'DELIVERY_CONFIRM': RUN_PROGRAMMES | {'institution'},
+    'TRAINING_VIEW': RUN_PROGRAMMES | {'trainer', 'institution'},
+    'TRAINING_MANAGE': RUN_PROGRAMMES,
+    'ATTENDANCE_RECORD': RUN_PROGRAMMES | {'trainer'},
+    'FEEDBACK_VIEW': STAFF_READERS,
+    'FEEDBACK_TAG': RUN_PROGRAMMES,
+    'REPORT_INSTITUTION': RUN_PROGRAMMES | {'panel', 'institution'},
+    'REPORT_PROGRAMME': STAFF_READERS,
+    'DASHBOARD_VIEW': RUN_PROGRAMMES,
 }
 # The least scope a token needs for each action of the API.
 SCOPE_NEEDED = {'API_FORMS_READ': 'read', 'API_SUBMIT': 'submit', 'API_SUBMISSION_READ': 'read',
@@ -169,7 +186,7 @@ class Matrix(unittest.TestCase):
             self.assertNotEqual(action, 'NONE', where + ' names no policy action: everyone is refused')
             self.assertIn(action, ALLOWED, where + ': an action this test does not know')
             self.assertEqual(surface == 'api', pattern.startswith('/api/'), where)
-            self.assertEqual(surface == 'respondent', pattern.startswith('/s/'), where)
+            self.assertEqual(surface == 'respondent', pattern.startswith(('/s/', '/invitation/')), where)
             # every POST of a page checks the CSRF value; the survey flow and the API do not
             self.assertEqual(csrf == 'csrf', method == 'POST' and surface == 'page', where)
             if pattern.startswith('/admin/'):

@@ -57,13 +57,30 @@ static const struct {
     {POLICY_INSTITUTION_VIEW, "INSTITUTION_VIEW", 'r', {0, 1, 1, 1, 1, 0, 0}},
     {POLICY_INSTITUTION_CONTACTS, "INSTITUTION_CONTACTS", 'r', {0, 1, 1, 0, 0, 0, 0}},
     {POLICY_INSTITUTIONS_MANAGE, "INSTITUTIONS_MANAGE", 'a', {0, 1, 1, 0, 0, 0, 0}},
+    {POLICY_NEED_VIEW, "NEED_VIEW", 'r', {0, 1, 1, 1, 1, 0, 0}},
+    {POLICY_NEED_MANAGE, "NEED_MANAGE", 'a', {0, 1, 1, 0, 0, 0, 0}},
+    {POLICY_SELECTION_VIEW, "SELECTION_VIEW", 'r', {0, 1, 1, 1, 0, 0, 0}},
+    {POLICY_SELECTION_MANAGE, "SELECTION_MANAGE", 'a', {0, 1, 1, 0, 0, 0, 0}},
+    {POLICY_INVITATION_RESPOND, "INVITATION_RESPOND", 's', {1, 1, 1, 1, 1, 1, 1}},
+    {POLICY_DEVICES_VIEW, "DEVICES_VIEW", 'r', {0, 1, 1, 0, 1, 0, 0}},
+    {POLICY_DEVICES_MANAGE, "DEVICES_MANAGE", 'a', {0, 1, 1, 0, 0, 0, 0}},
+    {POLICY_DELIVERY_CONFIRM, "DELIVERY_CONFIRM", 'a', {0, 1, 1, 0, 1, 0, 0}},
+    {POLICY_TRAINING_VIEW, "TRAINING_VIEW", 'r', {0, 1, 1, 0, 1, 1, 0}},
+    {POLICY_TRAINING_MANAGE, "TRAINING_MANAGE", 'a', {0, 1, 1, 0, 0, 0, 0}},
+    {POLICY_ATTENDANCE_RECORD, "ATTENDANCE_RECORD", 'a', {0, 1, 1, 0, 0, 1, 0}},
+    {POLICY_FEEDBACK_VIEW, "FEEDBACK_VIEW", 'r', {0, 1, 1, 1, 0, 0, 1}},
+    {POLICY_FEEDBACK_TAG, "FEEDBACK_TAG", 'a', {0, 1, 1, 0, 0, 0, 0}},
+    {POLICY_REPORT_INSTITUTION, "REPORT_INSTITUTION", 'r', {0, 1, 1, 1, 1, 0, 0}},
+    {POLICY_REPORT_PROGRAMME, "REPORT_PROGRAMME", 'r', {0, 1, 1, 1, 0, 0, 1}},
+    {POLICY_DASHBOARD_VIEW, "DASHBOARD_VIEW", 'r', {0, 1, 1, 0, 0, 0, 0}},
 };
 
 /* Actions that take no answers from anyone with a token in mind: every principal may, whatever
  * its scope (the public pages; a token never reaches them, but the rule does not depend on it). */
 static bool open_to_all(enum policy_action a)
 {
-    return a == POLICY_PUBLIC || a == POLICY_SIGN_IN || a == POLICY_SIGN_OUT || a == POLICY_SURVEY_ANSWER;
+    return a == POLICY_PUBLIC || a == POLICY_SIGN_IN || a == POLICY_SIGN_OUT || a == POLICY_SURVEY_ANSWER ||
+           a == POLICY_INVITATION_RESPOND;
 }
 
 static struct auth_principal person(enum auth_role role, enum auth_via via, enum auth_scope scope)
