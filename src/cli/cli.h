@@ -25,6 +25,7 @@ int cmd_institutions(int argc, char **argv);
 int cmd_programme(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
+int cmd_need(int argc, char **argv);
 
 /* The database path: --db, else $EDUBRIDGE_DB, else "edubridge.db". */
 const char *cli_db_default(void);

@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
     {"programme", "list, show, add and change programmes: edubridge programme list|show|add|set", cmd_programme},
     {"campaign", "add and list a programme's campaigns: edubridge campaign add|list", cmd_campaign},
     {"institutions", "the institution register: edubridge institutions import FILE|build", cmd_institutions},
+    {"need", "the need index: edubridge need ranking|explain|model PROGRAMME", cmd_need},
     {"routes", NULL, cmd_routes}, /* for docs and tests: not listed */
     {"version", "print the version", cmd_version},
     {"help", "list the commands, or explain one: edubridge help COMMAND", cmd_help},

@@ -3,6 +3,7 @@
 #include "forms/consent.h"
 #include "forms/form_store.h"
 #include "forms/values.h"
+#include "program/assessment_schema.h"
 #include "program/campaign_schema.h"
 #include "program/institutions_schema.h"
 
@@ -250,6 +251,7 @@ const struct store_migration schema_migrations[] = {
      "CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;"},
     {10, "campaigns and the selection's defaults", CAMPAIGN_SCHEMA_SQL}, /* program/campaign_schema.h */
     {11, "the institution register", INSTITUTIONS_SCHEMA_SQL}, /* program/institutions_schema.h */
+    {12, "need models per campaign", ASSESSMENT_SCHEMA_SQL}, /* program/assessment_schema.h */
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 
