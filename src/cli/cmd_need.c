@@ -141,9 +141,18 @@ static int model(struct store *st, struct arena *a, const struct campaign *c, co
         printf("%s\n", assess_model_json(a, &m));
         return 0;
     }
+    struct audit_actor by;
+    char label[128];
+    audit_cli_actor(&by, label, sizeof label);
     if (reset) {
-        assess_model_default(a, &m);
-    } else {
+        if (assess_model_reset(st, c, &by, &e) < 0) {
+            fprintf(stderr, "edubridge need model: %s\n", e.msg);
+            return 1;
+        }
+        printf("%s: back to the shipped need model\n", c->name);
+        return 0;
+    }
+    {
         FILE *f = fopen(file, "rb");
         if (!f) {
             perror(file);
@@ -158,9 +167,6 @@ static int model(struct store *st, struct arena *a, const struct campaign *c, co
             return 1;
         }
     }
-    struct audit_actor by;
-    char label[128];
-    audit_cli_actor(&by, label, sizeof label);
     if (assess_model_save(st, a, c, &m, &by, &e) < 0) {
         fprintf(stderr, "edubridge need model: %s (nothing was stored)\n", e.msg);
         return 1;

@@ -347,6 +347,24 @@ fail:
     return e->code ? e->code : ERR_IO;
 }
 
+int assess_model_reset(struct store *st, const struct campaign *c, const struct audit_actor *by, struct err *e)
+{
+    if (store_begin(st, e) < 0) return e->code;
+    struct store_stmt *s = store_prepare(st, "DELETE FROM need_models WHERE campaign_id = ?", e);
+    if (!s) goto fail;
+    store_bind_text(s, 1, c->id);
+    if (store_run(s, e) < 0) goto fail;
+    const char *ids[] = {c->id};
+    if (audit_record_json(st, by, "need.model_reset", "campaign", ids, 1,
+                          json_pack("{s:s}", "programme_id", c->programme_id), e) < 0)
+        goto fail;
+    if (store_commit(st, e) < 0) goto fail;
+    return 0;
+fail:
+    store_rollback(st);
+    return e->code ? e->code : ERR_IO;
+}
+
 /* ---- computing -------------------------------------------------------------------------------- */
 
 /* The register's columns an indicator may read, in enum inst_field order for those it lists. */

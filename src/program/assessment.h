@@ -76,6 +76,10 @@ int assess_model_check(struct store *st, struct arena *a, const struct campaign 
 int assess_model_save(struct store *st, struct arena *a, const struct campaign *c, const struct assess_model *m,
                       const struct audit_actor *by, struct err *e);
 
+/* Removes the campaign's own model, so that it uses the shipped one again; audited as
+ * need.model_reset. */
+int assess_model_reset(struct store *st, const struct campaign *c, const struct audit_actor *by, struct err *e);
+
 /* The model as JSON text and back (the stored form; also what a selection run freezes). */
 char *assess_model_json(struct arena *a, const struct assess_model *m);
 int assess_model_parse(struct arena *a, const char *json, struct assess_model *m, struct err *e);

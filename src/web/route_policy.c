@@ -81,6 +81,13 @@ static const struct route_action table[] = {
     {HTTP_POST, "/programmes/{slug}/campaigns/new", POLICY_PROGRAMMES_MANAGE, false},
     {HTTP_GET, "/programmes/{slug}/campaigns/{campaign}/edit", POLICY_PROGRAMMES_MANAGE, false},
     {HTTP_POST, "/programmes/{slug}/campaigns/{campaign}/edit", POLICY_PROGRAMMES_MANAGE, false},
+    /* The need index (web/need_pages.c): an institution's contact gets only their own explanation. */
+    {HTTP_GET, "/programmes/{slug}/need", POLICY_NEED_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/need.csv", POLICY_NEED_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/need.xlsx", POLICY_NEED_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/need/model", POLICY_NEED_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/need/model", POLICY_NEED_MANAGE, false},
+    {HTTP_GET, "/programmes/{slug}/need/{id}", POLICY_NEED_VIEW, false},
 
     {HTTP_GET, "/admin/outbox", POLICY_OUTBOX_VIEW, false},
     /* Everything of the audit trail and of the privacy tools, whatever its address below these:

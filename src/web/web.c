@@ -13,6 +13,7 @@
 #include "web/institution_pages.h"
 #include "web/pages.h"
 #include "web/privacy_pages.h"
+#include "web/need_pages.h"
 #include "web/programme_pages.h"
 #include "web/route_policy.h"
 #include "web/static_assets.h"
@@ -52,6 +53,7 @@ static void build_routes(struct router *r)
     privacy_routes(r);
     institution_routes(r);
     programme_pages_routes(r);
+    need_pages_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)
