@@ -389,6 +389,17 @@ static void campaigns_table(struct http_request *req, struct strbuf *b, const st
         html_lit(b, " <span class=\"tag\">");
         html_text(b, T(req, campaign_kind_label(c->kind)));
         html_lit(b, "</span>");
+        struct policy_target any_ranking = {0}; /* web/need_pages.c: the ranking, not one's own record */
+        if (strcmp(c->kind, "needs_survey") == 0 &&
+            policy_allows(web_state(req)->who, POLICY_NEED_VIEW, &any_ranking)) {
+            html_lit(b, " <a href=\"");
+            html_url(b, programme_url(req, p, arena_printf(req->arena, "/need?campaign=%s", c->id)));
+            html_lit(b, "\">");
+            html_text(b, T(req, "Need ranking"));
+            html_lit(b, "<span class=\"visually-hidden\"> ");
+            html_text(b, c->name);
+            html_lit(b, "</span></a>");
+        }
         if (manage) {
             html_lit(b, " <a href=\"");
             html_url(b, programme_url(req, p, arena_printf(req->arena, "/campaigns/%s/edit", c->id)));
