@@ -10,6 +10,8 @@ packages=(
   build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
   libevent-dev libsqlite3-dev sqlite3 libjansson-dev libsodium-dev zlib1g-dev
   libzip-dev libexpat1-dev libxlsxwriter-dev libglpk-dev libcurl4-openssl-dev
+  libgsl-dev
+  libqrencode-dev
   libcmocka-dev
   nginx-light wrk curl
   chromium

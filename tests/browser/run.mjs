@@ -880,6 +880,39 @@ test('roles: a coordinator reads submissions and downloads, a partner the summar
   }
 });
 
+// ---- the need index and the selection (issue 5) ------------------------------------------------
+
+test('need ranking: from the programme to one institution\'s explained score', async (t) => {
+  const page = await newPage(t);
+  await page.goto('/programmes/bridging-2026');
+  await signInHere(page, 'coordinator@demo.edubridge.test');
+  await Promise.all([page.waitForURL('**/programmes/bridging-2026/need?campaign=*'),
+    page.getByRole('link', { name: /^Need ranking/ }).first().click()]);
+  check((await h1Text(page)) === 'Need ranking', `the ranking's heading is ${await h1Text(page)}`);
+  const rows = page.locator('main table.ranking tbody tr');
+  check((await rows.count()) === 100, `the first page of the ranking has ${await rows.count()} rows, not 100`);
+  const intervals = await page.locator('main table.ranking svg.interval').count();
+  check(intervals > 90, `only ${intervals} rows draw their 90% interval`);
+  const ranks = await page.locator('main table.ranking tbody tr td:first-child').allTextContents();
+  check(ranks[0].trim() === '1', `the first row's rank is ${ranks[0]}`);
+  const problems = [];
+  const lesser = [];
+  await axeProblems(page, 'ranking', problems, lesser);
+  await page.screenshot({ path: path.join(outDir, 'need-ranking.png'), fullPage: false });
+  // The first institution's explanation: its points add up to its score.
+  const score = Number((await rows.first().locator('td').nth(3).textContent()).trim());
+  await Promise.all([page.waitForURL('**/need/*'), rows.first().locator('a').click()]);
+  const points = (await page.locator('main table tbody tr td:last-child').allTextContents())
+    .map((s) => Number(s.trim())).filter((x) => !Number.isNaN(x));
+  const sum = points.reduce((a, b) => a + b, 0);
+  check(points.length >= 5, `the explanation lists ${points.length} indicators`);
+  check(Math.abs(sum - score) < 0.2, `the points add up to ${sum}, the ranking says ${score}`);
+  await axeProblems(page, 'explanation', problems, lesser);
+  for (const l of lesser) console.log(`# axe, minor or moderate: ${l}`);
+  await page.screenshot({ path: path.join(outDir, 'need-explanation.png'), fullPage: true });
+  check(problems.length === 0, problems.join('; '));
+}, 60_000);
+
 // ---- the run ----------------------------------------------------------------------------------
 
 async function main() {
@@ -894,7 +927,10 @@ async function main() {
   browser = await launchBrowser();
 
   let failed = 0;
-  for (const { name, fn, timeoutMs } of tests) {
+  // BROWSER_ONLY=text runs only the tests whose name holds it (while working on one page).
+  const only = process.env.BROWSER_ONLY;
+  const chosen = only ? tests.filter((x) => x.name.includes(only)) : tests;
+  for (const { name, fn, timeoutMs } of chosen) {
     const t = { base, contexts: [] };
     try {
       const t0 = Date.now();
@@ -909,7 +945,7 @@ async function main() {
       for (const c of t.contexts) await c.close().catch(() => {});
     }
   }
-  console.log(`browser: ${tests.length - failed} of ${tests.length} passed; screenshots in ${outDir}`);
+  console.log(`browser: ${chosen.length - failed} of ${chosen.length} passed; screenshots in ${outDir}`);
   if (failed) {
     console.log('# last lines from the server:');
     for (const l of serverLog) console.log(`#   ${l}`);
