@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <pthread.h>
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -126,9 +128,16 @@ static void wilcoxon(const double *d, size_t n, struct arena *a, struct ps_resul
     r->p_w = p < 1 ? p : 1;
 }
 
+/* GSL's default error handler aborts the process; in a server a figure GSL cannot compute must be
+ * NaN on one page, not the end of every request. The handler is process-wide, so it is turned off
+ * once, before the first use. */
+static pthread_once_t gsl_quiet = PTHREAD_ONCE_INIT;
+static void gsl_handler_off(void) { gsl_set_error_handler_off(); }
+
 int ps_paired(const double *x, const double *y, size_t n, int threshold, struct arena *scratch,
               struct ps_result *out, struct err *e)
 {
+    pthread_once(&gsl_quiet, gsl_handler_off);
     clear(out, threshold);
     if (n > 0 && (!x || !y)) return err_set(e, ERR_INVALID, "The paired analysis was given no values.");
     for (size_t i = 0; i < n; i++)
