@@ -60,3 +60,39 @@ void demo_accounts_print(FILE *out)
     for (size_t i = 0; i < demo_account_count; i++)
         fprintf(out, "  %-34s %s\n", demo_accounts[i].email, auth_role_name(demo_accounts[i].role));
 }
+
+/* The demo's institution contact (role institution, fixed id). */
+static const struct demo_account *demo_institution_account(void)
+{
+    for (size_t i = 0; i < demo_account_count; i++)
+        if (demo_accounts[i].role == AUTH_ROLE_INSTITUTION) return &demo_accounts[i];
+    return NULL;
+}
+
+int demo_accounts_link_institution(struct store *st, struct arena *a, const char **linked, struct err *e)
+{
+    if (linked) *linked = NULL;
+    const struct demo_account *d = demo_institution_account();
+    if (!d) return 0;
+    /* The account as it is now: missing or linked already, it is left alone. */
+    struct store_stmt *s = store_prepare(st, "SELECT institution_id IS NULL FROM users WHERE id = ?", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, d->id);
+    int rc = store_step(s, e);
+    bool unlinked = rc == 1 && store_col_int(s, 0) == 1;
+    store_done(s);
+    if (rc < 0) return -1;
+    if (!unlinked) return 0;
+    /* Read by SQL: auth/ includes nothing of program/ (users.h says why). */
+    s = store_prepare(st, "SELECT id FROM institutions WHERE is_demo = 1 AND merged_into IS NULL"
+                          " AND contact_email IS NOT NULL ORDER BY name_key, id LIMIT 1", e);
+    if (!s) return -1;
+    rc = store_step(s, e);
+    const char *inst = rc == 1 ? arena_strdup(a, store_col_text(s, 0)) : NULL;
+    store_done(s);
+    if (rc < 0) return -1;
+    if (!inst) return 0;
+    if (user_link_institution(st, a, d->email, inst, NULL, NULL, e) < 0) return -1;
+    if (linked) *linked = inst;
+    return 0;
+}

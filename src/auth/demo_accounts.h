@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "auth/principal.h"
+#include "base/arena.h"
 #include "base/err.h"
 #include "store/store.h"
 
@@ -29,5 +30,13 @@ int demo_accounts_load(struct store *st, int *added, struct err *e);
 int demo_accounts_present(struct store *st, int *count, struct err *e);
 /* Writes the list of demo accounts and their password, a line each, to out. */
 void demo_accounts_print(FILE *out);
+
+/* Links the demo institution contact's account to a demo institution once the demo register is
+ * built: the first one by name (normalised, then id) that is not merged away and has a contact
+ * email, so that the same database always gets the same one. An account linked already is left as
+ * it is (someone may have changed it), and so is everything when there is no such account or
+ * institution. Audited as user.link by the system. *linked (may be NULL): the institution's id
+ * when a link was made now, else NULL; in a. */
+int demo_accounts_link_institution(struct store *st, struct arena *a, const char **linked, struct err *e);
 
 #endif

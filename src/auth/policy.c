@@ -256,11 +256,18 @@ bool policy_programmes_manage(const struct auth_principal *who, const struct pol
     return scope_covers(who, POLICY_PROGRAMMES_MANAGE) && signed_in_as(who, RUN_PROGRAMMES);
 }
 
-/* The need index: the panel reads it as it reads the register (no contact details); an
- * institution's contact reads their own institution's explanation. */
+/* The ranking names every institution: the panel reads it as it reads the register (no contact
+ * details). */
 bool policy_need_view(const struct auth_principal *who, const struct policy_target *t)
 {
-    if (!scope_covers(who, POLICY_NEED_VIEW)) return false;
+    (void)t;
+    return scope_covers(who, POLICY_NEED_VIEW) && signed_in_as(who, READ_PSEUDONYMISED);
+}
+
+/* One score explained: also to an institution's contact, for their own institution. */
+bool policy_need_explain(const struct auth_principal *who, const struct policy_target *t)
+{
+    if (!scope_covers(who, POLICY_NEED_EXPLAIN)) return false;
     if (signed_in_as(who, READ_PSEUDONYMISED)) return true;
     return t ? own_institution(who, t) : signed_in_as(who, ROLE(AUTH_ROLE_INSTITUTION));
 }
@@ -431,8 +438,10 @@ static const struct policy_action_info actions[POLICY_ACTION_COUNT] = {
                                      POLICY_READS, POLICY_PAGE, policy_institution_contacts},
     [POLICY_INSTITUTIONS_MANAGE] = {"INSTITUTIONS_MANAGE", "import institutions, merge duplicates, set status", POLICY_CHANGES,
                                     POLICY_PAGE, policy_institutions_manage},
-    [POLICY_NEED_VIEW] = {"NEED_VIEW", "the need index: ranking, sensitivity, each score explained", POLICY_READS,
+    [POLICY_NEED_VIEW] = {"NEED_VIEW", "the need ranking with its sensitivity intervals, its downloads", POLICY_READS,
                           POLICY_PAGE, policy_need_view},
+    [POLICY_NEED_EXPLAIN] = {"NEED_EXPLAIN", "one institution's need score explained", POLICY_READS, POLICY_PAGE,
+                             policy_need_explain},
     [POLICY_NEED_MANAGE] = {"NEED_MANAGE", "set the need index's indicators, weights and method", POLICY_CHANGES,
                             POLICY_PAGE, policy_need_manage},
     [POLICY_SELECTION_VIEW] = {"SELECTION_VIEW", "selection runs: reasons, reserve list, invitations", POLICY_READS,

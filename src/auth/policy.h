@@ -56,7 +56,8 @@ enum policy_action {
     POLICY_INSTITUTION_VIEW,     /* target: the institution */
     POLICY_INSTITUTION_CONTACTS, /* its contact person (personal data); target: the institution; no route */
     POLICY_INSTITUTIONS_MANAGE,  /* build, import, merge, status, field mapping */
-    POLICY_NEED_VIEW,            /* the need index: ranking, explanations; target: the institution */
+    POLICY_NEED_VIEW,            /* the need index: the ranking of every institution, its downloads */
+    POLICY_NEED_EXPLAIN,         /* one institution's need score explained; target: the institution */
     POLICY_NEED_MANAGE,          /* the need index's indicators, weights and method */
     POLICY_SELECTION_VIEW,       /* selection runs, reasons, reserve lists, invitations' state */
     POLICY_SELECTION_MANAGE,     /* run and confirm a selection, send invitations, record replies */
@@ -154,6 +155,7 @@ bool policy_institution_view(const struct auth_principal *who, const struct poli
 bool policy_institution_contacts(const struct auth_principal *who, const struct policy_target *t);
 bool policy_institutions_manage(const struct auth_principal *who, const struct policy_target *t);
 bool policy_need_view(const struct auth_principal *who, const struct policy_target *t);
+bool policy_need_explain(const struct auth_principal *who, const struct policy_target *t);
 bool policy_need_manage(const struct auth_principal *who, const struct policy_target *t);
 bool policy_selection_view(const struct auth_principal *who, const struct policy_target *t);
 bool policy_selection_manage(const struct auth_principal *who, const struct policy_target *t);

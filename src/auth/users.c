@@ -6,6 +6,7 @@
 #include "base/str.h"
 #include "base/timeutil.h"
 
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,35 @@ static int audit_user(struct store *st, const struct audit_actor *by, const char
     return audit_record(st, by, action, "user", ids, 1, detail, e);
 }
 
+/* Inside the caller's transaction: user_id now speaks for institution_id (which must be in the
+ * register and not merged away), audited with the institution it had before (previous). */
+static int link_in(struct store *st, const char *user_id, const char *previous, const char *institution_id,
+                   const struct audit_actor *by, struct err *e)
+{
+    struct store_stmt *s = store_prepare(st, "SELECT merged_into FROM institutions WHERE id = ?", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, institution_id);
+    int rc = store_step(s, e);
+    char survivor[ID_TEXT_SIZE + 1] = "";
+    if (rc == 1 && !store_col_null(s, 0)) snprintf(survivor, sizeof survivor, "%s", store_col_text(s, 0));
+    store_done(s);
+    if (rc < 0) return rc;
+    if (rc == 0) return err_set(e, ERR_NOT_FOUND, "there is no institution %s in the register", institution_id);
+    if (*survivor)
+        return err_set(e, ERR_CONFLICT, "the institution %s was merged into %s: link the account to that one",
+                       institution_id, survivor);
+    s = store_prepare(st, "UPDATE users SET institution_id = ? WHERE id = ?", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, institution_id);
+    store_bind_text(s, 2, user_id);
+    rc = store_run(s, e);
+    store_done(s);
+    if (rc < 0) return rc;
+    const char *ids[] = {user_id, institution_id};
+    return audit_record_json(st, by, "user.link", "user", ids, 2,
+                             json_pack("{s:s, s:s?}", "institution_id", institution_id, "previous", previous), e);
+}
+
 int user_add(struct store *st, struct arena *a, const struct user_new *in, const char *password,
              struct user *out, struct err *e)
 {
@@ -78,6 +108,8 @@ int user_add(struct store *st, struct arena *a, const struct user_new *in, const
         return err_set(e, ERR_INVALID, "a name is text of at most 200 bytes");
     enum password_problem pp = password_acceptable(password);
     if (pp != PASSWORD_OK) return err_set(e, ERR_INVALID, "%s", password_problem_text(pp));
+    if (in->institution_id && in->role != AUTH_ROLE_INSTITUTION)
+        return err_set(e, ERR_INVALID, "only an institution contact's account (role institution) is linked to an institution");
     char hash[PASSWORD_HASH_SIZE];
     if (password_hash(password, hash, e) < 0) return -1;
 
@@ -103,14 +135,19 @@ int user_add(struct store *st, struct arena *a, const struct user_new *in, const
     int rc = store_run(s, e);
     store_done(s);
     sodium_memzero(hash, sizeof hash);
+    if (rc == ERR_CONFLICT) {
+        store_rollback(st);
+        return err_set(e, ERR_CONFLICT, "there is already an account for %s", email);
+    }
     if (rc == 0) rc = audit_user(st, in->by, "user.add", id, auth_role_name(in->role), e);
+    if (rc == 0 && in->institution_id) rc = link_in(st, id, NULL, in->institution_id, in->by, e);
     if (rc == 0) rc = store_commit(st, e);
     if (rc < 0) store_rollback(st);
-    if (rc == ERR_CONFLICT) return err_set(e, ERR_CONFLICT, "there is already an account for %s", email);
     if (rc < 0) return rc;
     if (out) {
         *out = (struct user){.id = arena_strdup(a, id), .email = email, .display_name = name,
-                             .role = in->role, .created_at = arena_strdup(a, now), .is_demo = in->is_demo};
+                             .role = in->role, .created_at = arena_strdup(a, now), .is_demo = in->is_demo,
+                             .institution_id = in->institution_id ? arena_strdup(a, in->institution_id) : NULL};
     }
     return 0;
 }
@@ -218,4 +255,52 @@ int user_set_password(struct store *st, const char *user_id, const char *passwor
     if (rc < 0) store_rollback(st);
     sodium_memzero(hash, sizeof hash);
     return rc;
+}
+
+int user_link_institution(struct store *st, struct arena *a, const char *email, const char *institution_id,
+                          const struct audit_actor *by, struct user *out, struct err *e)
+{
+    if (!institution_id || !*institution_id) return err_set(e, ERR_INVALID, "say which institution");
+    struct user u;
+    int rc = store_begin(st, e);
+    if (rc < 0) return rc;
+    rc = user_find_by_email(st, a, email, &u, NULL, e);
+    if (rc == 0 && u.role != AUTH_ROLE_INSTITUTION)
+        rc = err_set(e, ERR_INVALID, "%s is an account of role %s: only an institution contact's account (role"
+                     " institution) is linked to an institution", u.email, auth_role_name(u.role));
+    bool same = rc == 0 && u.institution_id && strcmp(u.institution_id, institution_id) == 0;
+    if (rc == 0 && !same) rc = link_in(st, u.id, u.institution_id, institution_id, by, e);
+    if (rc == 0) rc = store_commit(st, e);
+    if (rc < 0) {
+        store_rollback(st);
+        return rc;
+    }
+    u.institution_id = arena_strdup(a, institution_id);
+    if (out) *out = u;
+    return 0;
+}
+
+int user_list_for_institution(struct store *st, struct arena *a, const char *institution_id, struct user **out,
+                              size_t *count, struct err *e)
+{
+    *out = NULL;
+    *count = 0;
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT %s FROM users WHERE institution_id = ? ORDER BY email", user_columns);
+    struct store_stmt *s = store_prepare(st, sql, e);
+    if (!s) return -1;
+    store_bind_text(s, 1, institution_id ? institution_id : "");
+    size_t cap = 0;
+    int rc;
+    while ((rc = store_step(s, e)) == 1) {
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 4;
+            struct user *grown = arena_alloc(a, cap * sizeof *grown);
+            if (*count) memcpy(grown, *out, *count * sizeof *grown);
+            *out = grown;
+        }
+        read_user(s, a, &(*out)[(*count)++]);
+    }
+    store_done(s);
+    return rc < 0 ? rc : 0;
 }

@@ -4,7 +4,13 @@
  * its case. A user is never deleted by these functions: disabling keeps the record (and what it
  * did) and ends its sessions. Adding, disabling and setting a password are recorded in the audit
  * trail (store/audit.h) as done by `by`, in the same transaction. Returned strings live in the caller's arena. The stored password
- * hash leaves this module only through user_find_by_email, for the sign-in. */
+ * hash leaves this module only through user_find_by_email, for the sign-in.
+ *
+ * An institution contact's account is linked to the institution it speaks for (users.institution_id,
+ * which the policy reads as "their own institution"). Linking checks, in the same transaction, that
+ * the institution exists in the register and was not merged away; it reads the register's table by
+ * SQL only, as auth/ sits beside program/ and includes none of it. A merge moves the link to the
+ * survivor (program/institutions.h). */
 #ifndef EDUBRIDGE_USERS_H
 #define EDUBRIDGE_USERS_H
 
@@ -39,6 +45,7 @@ struct user_new {
     enum auth_role role;
     bool is_demo;
     const struct audit_actor *by; /* who adds it, for the audit trail (NULL: the system) */
+    const char *institution_id;   /* an institution contact's institution, linked as user_link_institution does; NULL: none */
 };
 
 /* Trims, lower-cases ASCII letters and checks the shape (one '@' with text on both sides, no
@@ -62,5 +69,15 @@ int user_set_password(struct store *st, const char *user_id, const char *passwor
                       struct err *e);
 /* Stores a hash made already (a rehash at sign-in), sessions untouched. */
 int user_store_hash(struct store *st, const char *user_id, const char *hash, struct err *e);
+
+/* Links the account of email (role institution only: ERR_INVALID otherwise) to institution_id,
+ * audited as user.link with the institution and the one it replaces; linked to it already: nothing
+ * changes. ERR_NOT_FOUND for an unknown account or institution, ERR_CONFLICT for an institution
+ * merged away (e names the survivor). out may be NULL. */
+int user_link_institution(struct store *st, struct arena *a, const char *email, const char *institution_id,
+                          const struct audit_actor *by, struct user *out, struct err *e);
+/* The accounts linked to institution_id, by email. */
+int user_list_for_institution(struct store *st, struct arena *a, const char *institution_id, struct user **out,
+                              size_t *count, struct err *e);
 
 #endif

@@ -87,6 +87,8 @@ int cmd_demo(int argc, char **argv)
     rc = demo_load(st, &a, &report, &e);
     int accounts = 0;
     if (rc == 0) rc = demo_accounts_load(st, &accounts, &e);
+    /* After both: the demo institution contact's account is linked to a pilot institution. */
+    if (rc == 0) rc = demo_accounts_link_institution(st, &a, NULL, &e);
     arena_free(&a);
     store_close(st);
     if (rc < 0) {

@@ -1,5 +1,5 @@
-/* edubridge user add|list|disable|passwd: accounts from the command line, the first
- * administrator's included. */
+/* edubridge user add|list|disable|passwd|link: accounts from the command line, the first
+ * administrator's included, and an institution contact's link to their institution. */
 #include "cli/cli.h"
 
 #include "auth/password.h"
@@ -17,10 +17,11 @@
 #include <unistd.h>
 
 static const char help[] =
-    "Usage: edubridge user add --role ROLE EMAIL [--name NAME] [--db PATH]\n"
+    "Usage: edubridge user add --role ROLE EMAIL [--name NAME] [--institution ID] [--db PATH]\n"
     "       edubridge user list [--db PATH]\n"
     "       edubridge user disable EMAIL [--db PATH]\n"
-    "       edubridge user passwd EMAIL [--db PATH]\n\n"
+    "       edubridge user passwd EMAIL [--db PATH]\n"
+    "       edubridge user link EMAIL INSTITUTION_ID [--db PATH]\n\n"
     "The accounts people sign in with. A password is never given on the command line, where\n"
     "anyone on the machine could read it: it is asked for on the terminal, twice and without\n"
     "echo, or read from the first line of standard input when that is not a terminal:\n"
@@ -31,9 +32,12 @@ static const char help[] =
     "            (an institution's contact), trainer, partner (aggregated reports only)\n"
     "  list      the accounts with their role and state\n"
     "  disable   stops an account from signing in and ends its sessions; the record stays\n"
-    "  passwd    sets a new password and ends the account's sessions\n\n"
-    "  --role ROLE   the new account's role (add only)\n"
-    "  --name NAME   the name pages show (add only; default: the part of EMAIL before '@')\n"
+    "  passwd    sets a new password and ends the account's sessions\n"
+    "  link      links an institution contact's account to the institution it speaks for (an id\n"
+    "            of the register, not merged away): they then see that institution's record\n\n"
+    "  --role ROLE       the new account's role (add only)\n"
+    "  --name NAME       the name pages show (add only; default: the part of EMAIL before '@')\n"
+    "  --institution ID  the institution of a new institution contact (add --role institution only)\n"
     "  --db PATH     the SQLite database file (default: $EDUBRIDGE_DB, else edubridge.db)\n";
 
 enum { LINE_SIZE = PASSWORD_MAX_BYTES + 3 };
@@ -137,7 +141,7 @@ static struct store *open_db(const char *cmd, const char *db)
     return st;
 }
 
-static int add(const char *db, const char *email, enum auth_role role, const char *name)
+static int add(const char *db, const char *email, enum auth_role role, const char *name, const char *institution)
 {
     struct arena a;
     arena_init(&a, 4096);
@@ -160,10 +164,12 @@ static int add(const char *db, const char *email, enum auth_role role, const cha
         struct audit_actor by;
         char label[128];
         audit_cli_actor(&by, label, sizeof label);
-        struct user_new in = {.email = norm, .display_name = name, .role = role, .by = &by};
+        struct user_new in = {.email = norm, .display_name = name, .role = role, .by = &by,
+                              .institution_id = institution};
         rc = user_add(st, &a, &in, pw, &u, &e);
         if (rc < 0) fprintf(stderr, "edubridge user add: %s\n", e.msg);
         else printf("added %s (%s, %s) to %s\n", u.email, auth_role_name(u.role), u.display_name, db);
+        if (rc == 0 && u.institution_id) printf("linked %s to the institution %s\n", u.email, u.institution_id);
         store_close(st);
     }
     sodium_memzero(pw, sizeof pw);
@@ -184,8 +190,9 @@ static int list(const char *db)
     int rc = user_list(st, &a, &users, &n, &e);
     if (rc < 0) fprintf(stderr, "edubridge user list: %s\n", e.msg);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        printf("%-34s %-12s %s%s%s\n", users[i].email, auth_role_name(users[i].role), users[i].display_name,
-               users[i].disabled_at ? " [disabled]" : "", users[i].is_demo ? " [demo]" : "");
+        printf("%-34s %-12s %s%s%s%s%s\n", users[i].email, auth_role_name(users[i].role), users[i].display_name,
+               users[i].disabled_at ? " [disabled]" : "", users[i].is_demo ? " [demo]" : "",
+               users[i].institution_id ? " institution:" : "", users[i].institution_id ? users[i].institution_id : "");
     }
     if (rc == 0 && n == 0) printf("no accounts yet: add the first with 'edubridge user add --role admin EMAIL'\n");
     arena_free(&a);
@@ -239,17 +246,38 @@ static int passwd(const char *db, const char *email)
     return rc < 0 ? 1 : 0;
 }
 
+static int link_account(const char *db, const char *email, const char *institution)
+{
+    struct store *st = open_db("link", db);
+    if (!st) return 1;
+    struct arena a;
+    arena_init(&a, 4096);
+    struct err e;
+    err_clear(&e);
+    struct audit_actor by;
+    char label[128];
+    audit_cli_actor(&by, label, sizeof label);
+    struct user u;
+    int rc = user_link_institution(st, &a, email, institution, &by, &u, &e);
+    if (rc < 0) fprintf(stderr, "edubridge user link: %s\n", e.msg);
+    else printf("linked %s to the institution %s\n", u.email, u.institution_id);
+    arena_free(&a);
+    store_close(st);
+    return rc < 0 ? 1 : 0;
+}
+
 int cmd_user(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"role", required_argument, NULL, 'r'},
         {"name", required_argument, NULL, 'n'},
+        {"institution", required_argument, NULL, 'i'},
         {"password", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = cli_db_default(), *role_name = NULL, *name = NULL;
+    const char *db = cli_db_default(), *role_name = NULL, *name = NULL, *institution = NULL;
     optind = 1;
     opterr = 0;
     int c;
@@ -258,6 +286,7 @@ int cmd_user(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'r': role_name = optarg; break;
         case 'n': name = optarg; break;
+        case 'i': institution = optarg; break;
         case 'p': return cli_usage_error("user", "a password is never given on the command line: it is read from the terminal or standard input");
         case 'h': fputs(help, stdout); return 0;
         case ':': return cli_usage_error("user", "%s needs a value", argv[optind - 1]);
@@ -266,16 +295,21 @@ int cmd_user(int argc, char **argv)
     }
     if (!*db) return cli_usage_error("user", "--db needs a file path");
     int rest = argc - optind;
-    if (rest < 1) return cli_usage_error("user", "say what to do: add, list, disable or passwd");
+    if (rest < 1) return cli_usage_error("user", "say what to do: add, list, disable, passwd or link");
     const char *verb = argv[optind];
     bool is_add = strcmp(verb, "add") == 0;
-    if (!is_add && (role_name || name)) return cli_usage_error("user", "--role and --name go with add only");
+    if (!is_add && (role_name || name || institution))
+        return cli_usage_error("user", "--role, --name and --institution go with add only");
     if (strcmp(verb, "list") == 0) {
         if (rest != 1) return cli_usage_error("user", "list takes no argument");
         return list(db);
     }
+    if (strcmp(verb, "link") == 0) {
+        if (rest != 3) return cli_usage_error("user", "link needs an EMAIL and an INSTITUTION_ID");
+        return link_account(db, argv[optind + 1], argv[optind + 2]);
+    }
     if (!is_add && strcmp(verb, "disable") != 0 && strcmp(verb, "passwd") != 0)
-        return cli_usage_error("user", "unknown action '%s' (add, list, disable or passwd)", verb);
+        return cli_usage_error("user", "unknown action '%s' (add, list, disable, passwd or link)", verb);
     if (rest != 2) return cli_usage_error("user", "%s needs exactly one EMAIL", verb);
     const char *email = argv[optind + 1];
     if (strcmp(verb, "disable") == 0) return disable(db, email);
@@ -284,5 +318,8 @@ int cmd_user(int argc, char **argv)
     enum auth_role role = auth_role_parse(role_name);
     if (role == AUTH_ROLE_NONE)
         return cli_usage_error("user", "there is no role '%s' (admin, coordinator, panel, institution, trainer or partner)", role_name);
-    return add(db, email, role, name);
+    if (institution && role != AUTH_ROLE_INSTITUTION)
+        return cli_usage_error("user", "--institution goes with --role institution only");
+    if (institution && !*institution) return cli_usage_error("user", "--institution needs an institution's id");
+    return add(db, email, role, name, institution);
 }

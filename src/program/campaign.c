@@ -316,3 +316,57 @@ int campaign_update(struct store *st, struct arena *a, const struct programme *p
     if (store_commit(st, e) < 0) return fail(st, e);
     return 0;
 }
+
+/* --- whether a form takes answers ---------------------------------------------------------------- */
+
+static bool on_or_before(const char *a, const char *b)
+{
+    return strcmp(a, b) <= 0;
+}
+
+int campaign_form_open(struct store *st, struct arena *a, const char *form_id, const char *today, bool *open,
+                       struct campaign_closure *why, struct err *e)
+{
+    memset(why, 0, sizeof *why);
+    *open = true;
+    /* Most recently changed first: with nothing better to say, that one is named. A form has a
+     * handful of campaigns at most, read through campaigns_by_form. */
+    struct store_stmt *s = store_prepare(st,
+        "SELECT c.name, p.name, c.status, c.opens_on, c.closes_on FROM campaigns c"
+        " JOIN programmes p ON p.id = c.programme_id WHERE c.form_id = ? ORDER BY c.updated_at DESC, c.id", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, form_id ? form_id : "");
+    struct campaign_closure next = {0}, last = {0}, first = {0};
+    int rc;
+    bool any = false;
+    while ((rc = store_step(s, e)) == 1) {
+        const char *status = store_col_text(s, 2);
+        const char *opens = store_col_null(s, 3) ? NULL : store_col_text(s, 3);
+        const char *closes = store_col_null(s, 4) ? NULL : store_col_text(s, 4);
+        bool started = blank(opens) || on_or_before(opens, today);
+        bool ended = !blank(closes) && !on_or_before(today, closes);
+        if (strcmp(status, "open") == 0 && started && !ended) {
+            any = false; /* one open campaign is enough */
+            rc = 0;
+            break;
+        }
+        struct campaign_closure here = {arena_strdup(a, store_col_text(s, 0)), arena_strdup(a, store_col_text(s, 1)),
+                                        NULL, NULL};
+        if (!any) first = here;
+        any = true;
+        if (strcmp(status, "open") == 0 && !started && (!next.opens_on || strcmp(opens, next.opens_on) < 0)) {
+            next = here;
+            next.opens_on = arena_strdup(a, opens);
+        }
+        if (ended && (!last.closed_on || strcmp(closes, last.closed_on) > 0)) {
+            last = here;
+            last.closed_on = arena_strdup(a, closes);
+        }
+    }
+    store_done(s);
+    if (rc < 0) return -1;
+    if (!any) return 0;
+    *open = false;
+    *why = next.opens_on ? next : last.closed_on ? last : first;
+    return 0;
+}

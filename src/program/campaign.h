@@ -2,7 +2,14 @@
  * endline survey, session feedback, applications) between two days, and its answers are the
  * form's submitted answer sets first submitted on a day (UTC) between them, both days included;
  * an open end counts everything on that side. Its status (draft, open, closed) is the
- * coordinator's to set; it does not stop a survey's pages today.
+ * coordinator's to set.
+ *
+ * A campaign's status closes its survey (campaign_form_open): a form takes answers when it has no
+ * campaign at all (a form used outside programmes) or when at least one of its campaigns is open,
+ * that is its status is 'open' and today (UTC) lies between its opening and closing days, both
+ * included, an empty day counting as open on that side. Otherwise its survey pages say it is
+ * closed and refuse starting and submitting (drafts are kept), and the API refuses new answer
+ * sets with 409; corrections by coordinators still go through.
  *
  * The rules (campaign_validate): a name (at most 200 characters); a form that exists; a known kind;
  * real days, opening not after closing, and within the programme's dates when those are set.
@@ -10,6 +17,7 @@
 #ifndef EDUBRIDGE_CAMPAIGN_H
 #define EDUBRIDGE_CAMPAIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,5 +64,19 @@ int campaign_create(struct store *st, struct arena *a, const struct programme *p
 /* Writes c (c->id names it, within p), audited as campaign.update with the fields that changed. */
 int campaign_update(struct store *st, struct arena *a, const struct programme *p, const struct campaign *c,
                     const struct audit_actor *by, struct err *e);
+
+/* Why a form takes no answers: the campaign that says most about when (the next to open, else
+ * the last to close, else the one changed last) and who runs it. Strings in the caller's arena. */
+struct campaign_closure {
+    const char *campaign;  /* its name */
+    const char *programme; /* the programme's name: who runs it */
+    const char *opens_on;  /* the day it opens, when an open campaign is due to; else NULL */
+    const char *closed_on; /* else the day the last one closed, when one closed by its dates; else NULL */
+};
+
+/* Whether form_id takes answers on today ("YYYY-MM-DD", UTC) by the rule above; when it does not,
+ * *why says why (zeroed when it does). */
+int campaign_form_open(struct store *st, struct arena *a, const char *form_id, const char *today, bool *open,
+                       struct campaign_closure *why, struct err *e);
 
 #endif

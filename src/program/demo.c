@@ -59,8 +59,10 @@ static int demo_programme(struct store *st, struct arena *a, bool *loaded, struc
     return 0;
 }
 
-/* The needs survey as the demo programme's campaign, open over the campaign phase: the demo's
- * answers all arrive between those days (demo_survey.c), so the campaign counts every one. */
+/* The needs survey as the demo programme's campaign, opened with the campaign phase and left open
+ * at its end, as programmes do to register late institutions for the next cohort: a survey whose
+ * campaigns are all closed takes no answers (campaign.h), and the demo's survey is there to be
+ * tried. The demo's answers all arrive after it opened (demo_survey.c), so it counts every one. */
 static int demo_campaign(struct store *st, struct arena *a, struct err *e)
 {
     static const char id[] = "01938a40-0000-7000-8000-00000000d201";
@@ -81,7 +83,7 @@ static int demo_campaign(struct store *st, struct arena *a, struct err *e)
         .form_id = "needs-survey",
         .kind = "needs_survey",
         .opens_on = "2026-01-12",
-        .closes_on = "2026-03-27",
+        .closes_on = NULL,
         .status = "open",
     };
     return campaign_create(st, a, p, &c, NULL, e) < 0 ? -1 : 0;

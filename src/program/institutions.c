@@ -1176,3 +1176,59 @@ int inst_export_xlsx(struct store *st, bool personal, inst_write_fn write, void 
     unlink(path);
     return rc;
 }
+
+/* --- status ---------------------------------------------------------------------------------------- */
+
+int inst_set_status_in(struct store *st, const char *id, const char *status, const char *note,
+                       const struct audit_actor *by, bool *changed, struct err *e)
+{
+    if (changed) *changed = false;
+    struct arena a;
+    arena_init(&a, 2048);
+    const char *value, *problem;
+    int rc = 0;
+    if (!status || !*status || inst_value_check(&a, INST_STATUS, status, &value, &problem) < 0 || !value) {
+        rc = err_set(e, ERR_INVALID, "there is no status '%s' (registered, shortlisted, selected, invited, accepted"
+                     " or declined)", status ? status : "");
+        goto out;
+    }
+    const char *text = trimmed(&a, note ? note : "");
+    if (!str_utf8_valid(text, strlen(text)) || str_utf8_length(text, strlen(text)) > INST_NOTE_MAX) {
+        rc = err_set(e, ERR_INVALID, "a note is text of at most %d characters", INST_NOTE_MAX);
+        goto out;
+    }
+    struct institution inst;
+    if ((rc = inst_get(st, &a, id, &inst, e)) < 0) goto out;
+    if (inst.merged_into) {
+        rc = err_set(e, ERR_CONFLICT, "%s was merged into %s: change the status of that one", id, inst.merged_into);
+        goto out;
+    }
+    const char *old = inst.v[INST_STATUS] ? inst.v[INST_STATUS] : "registered";
+    if (strcmp(old, value) == 0) goto out; /* nothing changed: nothing written, nothing recorded */
+    char now[32];
+    time_format_iso(time_now_ms(), now, sizeof now);
+    const char *p[] = {value, now, id};
+    if ((rc = run_texts(st, "UPDATE institutions SET status = ?, updated_at = ? WHERE id = ?", p, 3, NULL, e)) < 0)
+        goto out;
+    json_t *detail = json_pack("{s:s, s:s}", "old", old, "new", value);
+    if (*text) json_object_set_new(detail, "note", json_string(text));
+    const char *ids[] = {id};
+    if ((rc = audit_record_json(st, by, "institution.status", "institution", ids, 1, detail, e)) < 0) goto out;
+    if (changed) *changed = true;
+out:
+    arena_free(&a);
+    return rc;
+}
+
+int inst_set_status(struct store *st, const char *id, const char *status, const char *note,
+                    const struct audit_actor *by, bool *changed, struct err *e)
+{
+    if (store_begin(st, e) < 0) return -1;
+    int rc = inst_set_status_in(st, id, status, note, by, changed, e);
+    if (rc == 0) rc = store_commit(st, e);
+    if (rc < 0) {
+        store_rollback(st);
+        if (changed) *changed = false;
+    }
+    return rc;
+}

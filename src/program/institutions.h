@@ -196,4 +196,21 @@ typedef int (*inst_write_fn)(void *ctx, const void *data, size_t len);
 int inst_export_csv(struct store *st, bool personal, inst_write_fn write, void *ctx, struct err *e);
 int inst_export_xlsx(struct store *st, bool personal, inst_write_fn write, void *ctx, struct err *e);
 
+/* --- status ---------------------------------------------------------------------------------------- */
+
+enum { INST_NOTE_MAX = 1000 }; /* characters of a status change's note */
+
+/* Sets the status of id (registered, shortlisted, selected, invited, accepted, declined), audited
+ * as institution.status with the old and new status and the note (NULL or "": none), which is kept
+ * only there: the trail cannot be edited or erased, so a note must hold no personal data. The same
+ * status again changes nothing and records nothing. ERR_INVALID (e names the status) for an unknown
+ * status or a note too long, ERR_NOT_FOUND for an unknown id, ERR_CONFLICT for a record merged
+ * away (its survivor's status is the one that counts). inst_set_status runs its own transaction;
+ * inst_set_status_in runs inside the caller's (the selection changes many at once). *changed may
+ * be NULL. */
+int inst_set_status(struct store *st, const char *id, const char *status, const char *note,
+                    const struct audit_actor *by, bool *changed, struct err *e);
+int inst_set_status_in(struct store *st, const char *id, const char *status, const char *note,
+                       const struct audit_actor *by, bool *changed, struct err *e);
+
 #endif

@@ -9,6 +9,7 @@
 #include "forms/form_store.h"
 #include "forms/revisions.h"
 #include "forms/submissions.h"
+#include "program/campaign.h"
 #include "web/access.h"
 #include "web/audit_pages.h"
 #include "web/survey.h"
@@ -122,6 +123,30 @@ static struct answers *judged_answers(struct http_request *req, struct http_resp
     return ans;
 }
 
+/* False with 409 sent when the form takes no new answers today because its campaigns are closed
+ * (program/campaign.h); the body says why as the survey pages do. */
+static bool takes_answers(struct http_request *req, struct http_response *res, const char *form_id)
+{
+    char today[32];
+    time_format_iso(time_now_ms(), today, sizeof today);
+    today[10] = '\0';
+    bool open;
+    struct campaign_closure why;
+    struct err e;
+    err_clear(&e);
+    if (campaign_form_open(web_state(req)->store, req->arena, form_id, today, &open, &why, &e) < 0) {
+        log_error("campaigns of %s: %s", form_id, e.msg);
+        send_error(res, 503, "the form cannot be read right now");
+        return false;
+    }
+    if (!open)
+        send_json(res, 409, json_pack("{s:s, s:b, s:s?, s:s?, s:s?, s:s?}", "error",
+                                      "this survey is closed: it takes no answers now", "closed", 1,
+                                      "opens_on", why.opens_on, "closed_on", why.closed_on,
+                                      "campaign", why.campaign, "programme", why.programme));
+    return open;
+}
+
 static void api_submit(struct http_request *req, struct http_response *res)
 {
     if (!req->content_type || strncasecmp(req->content_type, "application/json", 16) != 0) {
@@ -130,6 +155,7 @@ static void api_submit(struct http_request *req, struct http_response *res)
     }
     struct survey_form sf;
     if (!latest_or_error(req, res, &sf)) return;
+    if (!takes_answers(req, res, sf.form->form_id)) return;
     const struct form *f = sf.form;
     /* A client that says which version it answered is refused when that is no longer the current
      * one, rather than have its answers judged against questions it did not show. */

@@ -9,6 +9,7 @@
 #include "web/audit_pages.h"
 #include "web/layout.h"
 #include "web/pages.h"
+#include "web/register_pages.h"
 #include "web/web.h"
 
 #include <sodium.h>
@@ -362,6 +363,7 @@ static void detail_page(struct http_request *req, struct http_response *res)
         }
         html_lit(b, "</ul>");
     }
+    register_institution_extras(req, res, &inst); /* its contacts' accounts, its status (web/register_pages.h) */
     layout_end(req, res);
 }
 

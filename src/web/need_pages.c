@@ -84,15 +84,6 @@ static bool compute(struct http_request *req, struct http_response *res, const s
     return false;
 }
 
-/* The ranking names every institution: institution contacts (whom the gate lets through for their
- * own explanation) do not get it. */
-static bool may_rank(struct http_request *req, struct http_response *res)
-{
-    struct policy_target none = {0};
-    if (policy_allows(web_state(req)->who, POLICY_NEED_VIEW, &none)) return true;
-    page_error(req, res, 403, NULL);
-    return false;
-}
 
 static const char *label_of(struct http_request *req, const char *label, const char *id)
 {
@@ -194,7 +185,7 @@ static bool matches(const struct assess_row *r, const char *country, const char 
 static void ranking_page(struct http_request *req, struct http_response *res)
 {
     struct context cx;
-    if (!may_rank(req, res) || !context_of(req, res, &cx)) return;
+    if (!context_of(req, res, &cx)) return;
     struct assessment as;
     if (!compute(req, res, &cx, true, &as)) return;
     const char *country = nonempty(http_query(req, "country")), *kind = nonempty(http_query(req, "kind"));
@@ -344,7 +335,7 @@ static int append_body(void *ctx, const void *data, size_t len)
 static void ranking_download(struct http_request *req, struct http_response *res, bool csv)
 {
     struct context cx;
-    if (!may_rank(req, res) || !context_of(req, res, &cx)) return;
+    if (!context_of(req, res, &cx)) return;
     struct assessment as;
     if (!compute(req, res, &cx, true, &as)) return;
     struct table_out t;
@@ -376,11 +367,6 @@ static void ranking_xlsx(struct http_request *req, struct http_response *res) { 
 static void explain_page(struct http_request *req, struct http_response *res)
 {
     const char *id = http_route(req, "id");
-    struct policy_target t = {.institution_id = id};
-    if (!policy_allows(web_state(req)->who, POLICY_NEED_VIEW, &t)) {
-        page_error(req, res, 403, NULL);
-        return;
-    }
     struct context cx;
     if (!context_of(req, res, &cx)) return;
     struct assessment as;
@@ -393,12 +379,17 @@ static void explain_page(struct http_request *req, struct http_response *res)
         page_error(req, res, 404, T(req, "This institution is not assessed in this campaign (it may have been merged into another record)."));
         return;
     }
+    struct policy_target t = {.institution_id = id};
+    /* The gate let institution contacts through; now that the institution is known, only their own. */
+    if (!policy_allows(web_state(req)->who, POLICY_NEED_EXPLAIN, &t)) {
+        page_error(req, res, 403, NULL);
+        return;
+    }
     const struct assess_row *r = &as.rows[i];
     const struct assess_model *m = &as.model;
     struct strbuf *b = &res->body;
     layout_begin(req, res, arena_printf(req->arena, "%s: %s", T(req, "Need score"), r->name), "programmes");
-    struct policy_target none = {0};
-    if (policy_allows(web_state(req)->who, POLICY_NEED_VIEW, &none)) {
+    if (policy_allows(web_state(req)->who, POLICY_NEED_VIEW, NULL)) {
         html_lit(b, "<p><a href=\"");
         html_url(b, link(req, &cx, "", NULL));
         html_lit(b, "\">");

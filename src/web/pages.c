@@ -5,6 +5,7 @@
 #include "html/html.h"
 #include "program/programme.h"
 #include "web/layout.h"
+#include "web/register_pages.h"
 #include "web/web.h"
 
 #include <stdio.h>
@@ -109,7 +110,9 @@ void page_home(struct http_request *req, struct http_response *res)
     html_text(b, T(req, "Bridging the digital divide in education"));
     html_lit(b, "</h1><p class=\"lead\">");
     html_text(b, T(req, "edubridge runs a programme end to end: from a needs survey to equipped schools, trained teachers and a report that shows what changed."));
-    html_lit(b, "</p><h2>");
+    html_lit(b, "</p>");
+    register_home_link(req, b); /* an institution contact's way to their institution */
+    html_lit(b, "<h2>");
     html_text(b, T(req, "Programmes"));
     html_lit(b, "</h2>");
     if (policy_allows(web_state(req)->who, POLICY_PROGRAMMES_MANAGE, NULL)) {

@@ -389,9 +389,7 @@ static void campaigns_table(struct http_request *req, struct strbuf *b, const st
         html_lit(b, " <span class=\"tag\">");
         html_text(b, T(req, campaign_kind_label(c->kind)));
         html_lit(b, "</span>");
-        struct policy_target any_ranking = {0}; /* web/need_pages.c: the ranking, not one's own record */
-        if (strcmp(c->kind, "needs_survey") == 0 &&
-            policy_allows(web_state(req)->who, POLICY_NEED_VIEW, &any_ranking)) {
+        if (strcmp(c->kind, "needs_survey") == 0 && policy_allows(web_state(req)->who, POLICY_NEED_VIEW, NULL)) {
             html_lit(b, " <a href=\"");
             html_url(b, programme_url(req, p, arena_printf(req->arena, "/need?campaign=%s", c->id)));
             html_lit(b, "\">");
@@ -405,6 +403,15 @@ static void campaigns_table(struct http_request *req, struct strbuf *b, const st
             html_url(b, programme_url(req, p, arena_printf(req->arena, "/campaigns/%s/edit", c->id)));
             html_lit(b, "\">");
             html_text(b, T(req, "Edit"));
+            html_lit(b, "<span class=\"visually-hidden\"> ");
+            html_text(b, c->name);
+            html_lit(b, "</span></a>");
+        }
+        if (policy_allows(web_state(req)->who, POLICY_INSTITUTIONS_MANAGE, NULL)) { /* web/register_pages.c */
+            html_lit(b, " <a href=\"");
+            html_url(b, programme_url(req, p, arena_printf(req->arena, "/campaigns/%s/mapping", c->id)));
+            html_lit(b, "\">");
+            html_text(b, T(req, "Field mapping"));
             html_lit(b, "<span class=\"visually-hidden\"> ");
             html_text(b, c->name);
             html_lit(b, "</span></a>");

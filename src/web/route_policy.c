@@ -68,6 +68,11 @@ static const struct route_action table[] = {
     {HTTP_GET, "/institutions/import", POLICY_INSTITUTIONS_MANAGE, false},
     {HTTP_POST, "/institutions/import", POLICY_INSTITUTIONS_MANAGE, false},
     {HTTP_GET, "/institutions/{id}", POLICY_INSTITUTION_VIEW, false},
+    /* web/register_pages.c: a record's status, a campaign's form's field mapping and the rebuild. */
+    {HTTP_POST, "/institutions/{id}/status", POLICY_INSTITUTIONS_MANAGE, false},
+    {HTTP_GET, "/programmes/{slug}/campaigns/{campaign}/mapping", POLICY_INSTITUTIONS_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/campaigns/{campaign}/mapping", POLICY_INSTITUTIONS_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/campaigns/{campaign}/mapping/rebuild", POLICY_INSTITUTIONS_MANAGE, false},
 
     {HTTP_GET, "/programmes", POLICY_PROGRAMMES_VIEW, false},
     {HTTP_GET, "/programmes/new", POLICY_PROGRAMMES_MANAGE, false},
@@ -87,7 +92,7 @@ static const struct route_action table[] = {
     {HTTP_GET, "/programmes/{slug}/need.xlsx", POLICY_NEED_VIEW, false},
     {HTTP_GET, "/programmes/{slug}/need/model", POLICY_NEED_MANAGE, false},
     {HTTP_POST, "/programmes/{slug}/need/model", POLICY_NEED_MANAGE, false},
-    {HTTP_GET, "/programmes/{slug}/need/{id}", POLICY_NEED_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/need/{id}", POLICY_NEED_EXPLAIN, false},
 
     {HTTP_GET, "/admin/outbox", POLICY_OUTBOX_VIEW, false},
     /* Everything of the audit trail and of the privacy tools, whatever its address below these:

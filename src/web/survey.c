@@ -1,12 +1,14 @@
 #include "web/survey.h"
 
 #include "base/log.h"
+#include "base/timeutil.h"
 #include "forms/attachments.h"
 #include "forms/form_store.h"
 #include "forms/render.h"
 #include "forms/revisions.h"
 #include "forms/submissions.h"
 #include "html/html.h"
+#include "program/campaign.h"
 #include "web/audit_pages.h"
 #include "web/layout.h"
 #include "web/pages.h"
@@ -176,11 +178,81 @@ static bool open_visit(struct http_request *req, struct http_response *res, stru
     return true;
 }
 
-/* open_visit for the pages that change a draft: a submitted answer set goes to its thank-you page. */
+static void survey_begin(struct visit *v, struct http_response *res, const char *page_title);
+static void survey_end(struct visit *v, struct http_response *res);
+
+/* --- a survey whose campaigns are closed (program/campaign.h: campaign_form_open) --------------- */
+
+/* A translated sentence with one %s standing for a day, written as the reader writes dates. */
+static void sentence_with_date(struct http_request *req, struct strbuf *b, const char *pattern, const char *iso)
+{
+    const char *at = strstr(pattern, "%s");
+    if (!at) {
+        html_text(b, pattern);
+        return;
+    }
+    html_text(b, arena_strndup(req->arena, pattern, (size_t)(at - pattern)));
+    layout_date(req, b, iso);
+    html_text(b, at + 2);
+}
+
+/* True when the request has been answered because the form takes no answers today: the page
+ * saying so (status: 200 for a page asked for, 409 for answers sent), or 503 when the campaigns
+ * cannot be read. A draft stays as it is, and its resume code is on the page. */
+static bool refuse_if_closed(struct visit *v, struct http_response *res, int status)
+{
+    struct http_request *req = v->req;
+    char today[32];
+    time_format_iso(time_now_ms(), today, sizeof today);
+    today[10] = '\0'; /* the day in UTC, as campaigns count them */
+    bool open;
+    struct campaign_closure why;
+    struct err e;
+    err_clear(&e);
+    if (campaign_form_open(web_state(req)->store, req->arena, v->cf->form->form_id, today, &open, &why, &e) < 0) {
+        log_error("campaigns of %s: %s", v->cf->form->form_id, e.msg);
+        page_error(req, res, 503, NULL);
+        return true;
+    }
+    if (open) return false;
+    const struct i18n_lang *ui = v->en.ui;
+    struct strbuf *b = &res->body;
+    res->status = status;
+    survey_begin(v, res, i18n_get(ui, "This survey is closed"));
+    html_lit(b, "<h1>");
+    html_text(b, i18n_get(ui, "This survey is closed"));
+    html_lit(b, "</h1><p>");
+    html_text(b, i18n_get(ui, "It takes no answers now."));
+    if (why.opens_on) {
+        html_lit(b, " ");
+        sentence_with_date(req, b, i18n_get(ui, "It opens on %s."), why.opens_on);
+    } else if (why.closed_on) {
+        html_lit(b, " ");
+        sentence_with_date(req, b, i18n_get(ui, "It closed on %s."), why.closed_on);
+    }
+    html_lit(b, "</p>");
+    if (why.programme) {
+        html_lit(b, "<p>");
+        html_text(b, arena_printf(req->arena, i18n_get(ui, "Campaign: %s (%s)."), why.campaign, why.programme));
+        html_lit(b, "</p>");
+    }
+    if (v->sub.id) {
+        html_lit(b, "<p>");
+        html_text(b, i18n_get(ui, "Your answers so far are kept. When the survey opens again, continue where you left off with your resume code."));
+        html_lit(b, "</p>");
+    }
+    survey_end(v, res);
+    return true;
+}
+
+/* open_visit for the pages that change a draft: a submitted answer set goes to its thank-you page,
+ * and a draft of a survey that takes no answers now to the page saying so (a coordinator's
+ * correction goes on: it changes an answer set that was received when the survey was open). */
 static bool open_draft(struct http_request *req, struct http_response *res, struct visit *v)
 {
     if (!open_visit(req, res, v)) return false;
-    if (strcmp(v->sub.status, "draft") == 0) return true;
+    if (strcmp(v->sub.status, "draft") == 0)
+        return revision_is_correction(&v->sub) || !refuse_if_closed(v, res, req->method == HTTP_POST ? 409 : 200);
     http_redirect(res, 303, arena_printf(req->arena, "%s/done", v->base));
     return false;
 }
@@ -509,6 +581,7 @@ static void handle_intro(struct http_request *req, struct http_response *res)
     v.ans = answers_new(req->arena);
     engine_init(&v.en, cf->form, v.ans, req->arena, lang, ui_for(cf->form, lang));
     web_state(req)->lang = v.en.ui;
+    if (refuse_if_closed(&v, res, 200)) return;
     const struct i18n_lang *ui = v.en.ui;
     struct strbuf *b = &res->body;
     survey_begin(&v, res, form_text(cf->form, cf->form->title, lang));
@@ -544,7 +617,12 @@ static void handle_start(struct http_request *req, struct http_response *res)
     if (!cf) return;
     struct err e;
     err_clear(&e);
-    const char *lang = cf->form->languages[form_lang(cf->form, http_form(req, "lang"))].code;
+    size_t li = form_lang(cf->form, http_form(req, "lang"));
+    const char *lang = cf->form->languages[li].code;
+    struct visit closed = {.req = req, .cf = cf, .ans = answers_new(req->arena)};
+    engine_init(&closed.en, cf->form, closed.ans, req->arena, li, ui_for(cf->form, li));
+    web_state(req)->lang = closed.en.ui;
+    if (refuse_if_closed(&closed, res, 409)) return; /* no draft is made */
     struct submission sub;
     if (submission_create_draft(web_state(req)->store, req->arena, form_id, version_id, lang, &sub, &e) < 0) {
         log_error("new draft for %s: %s", form_id, e.msg);

@@ -15,6 +15,7 @@
 #include "web/privacy_pages.h"
 #include "web/need_pages.h"
 #include "web/programme_pages.h"
+#include "web/register_pages.h"
 #include "web/route_policy.h"
 #include "web/static_assets.h"
 #include "web/submission_pages.h"
@@ -53,6 +54,7 @@ static void build_routes(struct router *r)
     privacy_routes(r);
     institution_routes(r);
     programme_pages_routes(r);
+    register_pages_routes(r);
     need_pages_routes(r);
 }
 

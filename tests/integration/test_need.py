@@ -168,7 +168,16 @@ class NeedPages(unittest.TestCase):
         self.assertEqual(inst.get(BASE)[0], 403)
         self.assertEqual(inst.get(BASE + '.csv')[0], 403)
         rows = self.ranking_csv()
-        self.assertEqual(inst.get('%s/%s' % (BASE, rows[0]['institution_id']))[0], 403)
+        own = db_rows(self.server.db, "SELECT institution_id FROM users WHERE role = 'institution'"
+                      " AND institution_id IS NOT NULL")
+        self.assertEqual(len(own), 1, 'the demo institution account is linked to one institution')
+        own = own[0][0]
+        other = next(r['institution_id'] for r in rows if r['institution_id'] != own)
+        self.assertEqual(inst.get('%s/%s' % (BASE, other))[0], 403)
+        status, _, body = inst.get('%s/%s' % (BASE, own))
+        self.assertEqual(status, 200)
+        self.assertIn('points', text_of(body))
+        self.assertNotIn('href="%s?' % BASE, body.decode())  # no link to the ranking it may not read
 
 
 class NeedCli(unittest.TestCase):

@@ -60,7 +60,8 @@ ALLOWED = {
     'PROGRAMMES_VIEW': STAFF_READERS,
     'PROGRAMMES_MANAGE': RUN_PROGRAMMES,
     # The need index and the selection (issue 5); the pilot (issue 6).
-    'NEED_VIEW': RUN_PROGRAMMES | {'panel', 'institution'},
+    'NEED_VIEW': RUN_PROGRAMMES | {'panel'},
+    'NEED_EXPLAIN': RUN_PROGRAMMES | {'panel', 'institution'},
     'NEED_MANAGE': RUN_PROGRAMMES,
     'SELECTION_VIEW': RUN_PROGRAMMES | {'panel'},
     'SELECTION_MANAGE': RUN_PROGRAMMES,

@@ -204,7 +204,7 @@ class Cli(unittest.TestCase):
         self.assertEqual(code, 0)
         self.assertIn('pilot_size: 10', out)
         self.assertIn('campaign\t2026-01-12..2026-03-27', out)
-        self.assertIn('Needs survey 2026\tneeds-survey\t2026-01-12..2026-03-27\topen\t200 answers', out)
+        self.assertIn('Needs survey 2026\tneeds-survey\t2026-01-12..-\topen\t200 answers', out)
         code, out, err = self.cli('programme', 'add', '--name', 'Nord 2027', '--slug', 'nord-2027', '--pilot-size', '5',
                                   '--starts', '2027-01-01', '--ends', '2027-12-31')
         self.assertEqual(code, 0, err)
