@@ -84,8 +84,11 @@ int demo_accounts_link_institution(struct store *st, struct arena *a, const char
     if (rc < 0) return -1;
     if (!unlinked) return 0;
     /* Read by SQL: auth/ includes nothing of program/ (users.h says why). */
+    /* A pilot institution that accepted its invitation when there is one (the demo selection), so
+     * that the contact's pages (delivery, reports) show a pilot in progress. */
     s = store_prepare(st, "SELECT id FROM institutions WHERE is_demo = 1 AND merged_into IS NULL"
-                          " AND contact_email IS NOT NULL ORDER BY name_key, id LIMIT 1", e);
+                          " AND contact_email IS NOT NULL"
+                          " ORDER BY status <> 'accepted', name_key, id LIMIT 1", e);
     if (!s) return -1;
     rc = store_step(s, e);
     const char *inst = rc == 1 ? arena_strdup(a, store_col_text(s, 0)) : NULL;

@@ -22,10 +22,12 @@ int cmd_privacy(int argc, char **argv);
 int cmd_settings(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_institutions(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
 int cmd_programme(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_need(int argc, char **argv);
+int cmd_selection(int argc, char **argv);
 
 /* The database path: --db, else $EDUBRIDGE_DB, else "edubridge.db". */
 const char *cli_db_default(void);

@@ -24,7 +24,9 @@ static const struct cli_command commands[] = {
     {"programme", "list, show, add and change programmes: edubridge programme list|show|add|set", cmd_programme},
     {"campaign", "add and list a programme's campaigns: edubridge campaign add|list", cmd_campaign},
     {"institutions", "the institution register: edubridge institutions import FILE|build", cmd_institutions},
+    {"devices", "the device inventory: edubridge devices import|list|move|allocate", cmd_devices},
     {"need", "the need index: edubridge need ranking|explain|model PROGRAMME", cmd_need},
+    {"selection", "selection runs: edubridge selection run PROGRAMME|show|confirm|verify RUN", cmd_selection},
     {"routes", NULL, cmd_routes}, /* for docs and tests: not listed */
     {"version", "print the version", cmd_version},
     {"help", "list the commands, or explain one: edubridge help COMMAND", cmd_help},

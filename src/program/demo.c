@@ -1,7 +1,9 @@
 #include "program/demo.h"
 
 #include "program/campaign.h"
+#include "program/demo_devices.h"
 #include "program/demo_institutions.h"
+#include "program/demo_selection.h"
 #include "program/demo_survey.h"
 #include "program/programme.h"
 
@@ -95,5 +97,9 @@ int demo_load(struct store *st, struct arena *a, struct demo_report *report, str
     if (demo_programme(st, a, &report->programme, e) < 0) return -1;
     if (demo_survey_load(st, a, &report->survey_answers, e) < 0) return -1;
     if (demo_institutions_load(st, a, &report->institutions, e) < 0) return -1;
-    return demo_campaign(st, a, e);
+    if (demo_campaign(st, a, e) < 0) return -1;
+    /* Phase 2 in progress: the confirmed selection, then what the selected institutions get. */
+    if (demo_selection_load(st, a, &report->selection, e) < 0) return -1;
+    if (demo_devices_load(st, a, demo_programme_id, e) < 0) return -1;
+    return 0;
 }

@@ -17,6 +17,7 @@ struct demo_report {
     bool programme;     /* the demo programme */
     int survey_answers; /* demo answers to the needs survey */
     int institutions;   /* institutions added to the register (program/demo_institutions.h) */
+    bool selection;     /* the confirmed selection of 10, invitations and a decline replaced */
 };
 
 /* Loads the demo programme, the needs survey and its demo answers; each part only when missing. */

@@ -5,7 +5,9 @@
 #include "forms/values.h"
 #include "program/assessment_schema.h"
 #include "program/campaign_schema.h"
+#include "program/devices_schema.h"
 #include "program/institutions_schema.h"
+#include "program/selection_schema.h"
 
 const struct store_migration schema_migrations[] = {
     {1, "programmes and phases",
@@ -252,6 +254,8 @@ const struct store_migration schema_migrations[] = {
     {10, "campaigns and the selection's defaults", CAMPAIGN_SCHEMA_SQL}, /* program/campaign_schema.h */
     {11, "the institution register", INSTITUTIONS_SCHEMA_SQL}, /* program/institutions_schema.h */
     {12, "need models per campaign", ASSESSMENT_SCHEMA_SQL}, /* program/assessment_schema.h */
+    {13, "selection runs, places and invitations", SELECTION_SCHEMA_SQL}, /* program/selection_schema.h */
+    {14, "the device inventory and deliveries", DEVICES_SCHEMA_SQL}, /* program/devices_schema.h */
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 

@@ -24,6 +24,7 @@ static const struct nav_entry nav[] = {
     {"forms", "/forms", N_("Forms"), POLICY_FORMS_LIST},
     {"programmes", "/programmes", N_("Programmes"), POLICY_PROGRAMMES_VIEW},
     {"institutions", "/institutions", N_("Institutions"), POLICY_INSTITUTIONS_LIST},
+    {"devices", "/devices", N_("Devices"), POLICY_DEVICES_VIEW},
 };
 
 /* Links to ?lang=xx, so that switching language keeps the reader on the same page. */

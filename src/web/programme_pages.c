@@ -506,6 +506,8 @@ static void programme_overview(struct http_request *req, struct http_response *r
     html_text(b, T(req, "Answers: the answer sets of the campaign's form first submitted between its days (UTC)."));
     html_lit(b, "</p>");
     if (manage) back_link(b, programme_url(req, p, "/campaigns/new"), T(req, "New campaign"));
+    if (policy_allows(web_state(req)->who, POLICY_SELECTION_VIEW, NULL)) /* web/selection_pages.c */
+        back_link(b, programme_url(req, p, "/selections"), T(req, "Selection runs and invitations"));
     layout_end(req, res);
 }
 

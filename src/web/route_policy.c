@@ -93,6 +93,33 @@ static const struct route_action table[] = {
     {HTTP_GET, "/programmes/{slug}/need/model", POLICY_NEED_MANAGE, false},
     {HTTP_POST, "/programmes/{slug}/need/model", POLICY_NEED_MANAGE, false},
     {HTTP_GET, "/programmes/{slug}/need/{id}", POLICY_NEED_EXPLAIN, false},
+    /* Selection runs and invitations (web/selection_pages.c); the invitation's token is its key. */
+    {HTTP_GET, "/programmes/{slug}/selections", POLICY_SELECTION_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/selections/new", POLICY_SELECTION_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/selections/new", POLICY_SELECTION_MANAGE, false},
+    {HTTP_GET, "/programmes/{slug}/selections/{run}", POLICY_SELECTION_VIEW, false},
+    {HTTP_POST, "/programmes/{slug}/selections/{run}/confirm", POLICY_SELECTION_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/selections/{run}/discard", POLICY_SELECTION_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/selections/{run}/invite", POLICY_SELECTION_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/selections/{run}/relink", POLICY_SELECTION_MANAGE, false},
+    {HTTP_GET, "/programmes/{slug}/selections/{run}/export.csv", POLICY_SELECTION_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/selections/{run}/export.xlsx", POLICY_SELECTION_VIEW, false},
+    {HTTP_GET, "/invitation/{token}", POLICY_INVITATION_RESPOND, false},
+    {HTTP_POST, "/invitation/{token}", POLICY_INVITATION_RESPOND, false},
+
+    /* The device inventory (web/device_pages.c): an institution's contact sees and confirms only
+     * their own institution's devices, which the handlers check with the record. */
+    {HTTP_GET, "/devices", POLICY_DEVICES_VIEW, false},
+    {HTTP_GET, "/devices.csv", POLICY_DEVICES_VIEW, false},
+    {HTTP_GET, "/devices.xlsx", POLICY_DEVICES_VIEW, false},
+    {HTTP_GET, "/devices/import", POLICY_DEVICES_MANAGE, false},
+    {HTTP_POST, "/devices/import", POLICY_DEVICES_MANAGE, false},
+    {HTTP_POST, "/devices/allocate", POLICY_DEVICES_MANAGE, false},
+    {HTTP_GET, "/devices/labels", POLICY_DEVICES_MANAGE, false},
+    {HTTP_GET, "/devices/{id}", POLICY_DEVICES_VIEW, false},
+    {HTTP_POST, "/devices/{id}/move", POLICY_DEVICES_MANAGE, false},
+    {HTTP_GET, "/institutions/{id}/delivery", POLICY_DELIVERY_CONFIRM, false},
+    {HTTP_POST, "/institutions/{id}/delivery", POLICY_DELIVERY_CONFIRM, false},
 
     {HTTP_GET, "/admin/outbox", POLICY_OUTBOX_VIEW, false},
     /* Everything of the audit trail and of the privacy tools, whatever its address below these:

@@ -8,6 +8,7 @@
 #include "web/admin_pages.h"
 #include "web/api.h"
 #include "web/audit_pages.h"
+#include "web/device_pages.h"
 #include "web/export_pages.h"
 #include "web/forms_pages.h"
 #include "web/institution_pages.h"
@@ -17,6 +18,7 @@
 #include "web/programme_pages.h"
 #include "web/register_pages.h"
 #include "web/route_policy.h"
+#include "web/selection_pages.h"
 #include "web/static_assets.h"
 #include "web/submission_pages.h"
 #include "web/summary_page.h"
@@ -56,6 +58,8 @@ static void build_routes(struct router *r)
     programme_pages_routes(r);
     register_pages_routes(r);
     need_pages_routes(r);
+    device_routes(r);
+    selection_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)
