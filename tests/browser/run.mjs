@@ -913,6 +913,43 @@ test('need ranking: from the programme to one institution\'s explained score', a
   check(problems.length === 0, problems.join('; '));
 }, 60_000);
 
+test('selection: the confirmed run explains itself; impossible rules are named; a new draft', async (t) => {
+  const page = await newPage(t);
+  await page.goto('/programmes/bridging-2026');
+  await signInHere(page, 'coordinator@demo.edubridge.test');
+  await Promise.all([page.waitForURL('**/programmes/bridging-2026/selections'),
+    page.getByRole('link', { name: 'Selection runs and invitations' }).click()]);
+  // The demo's confirmed run: ten places, one declined and taken by the reserve.
+  await Promise.all([page.waitForURL('**/selections/*'), page.locator('main table a[href*="/selections/"]').first().click()]);
+  const text = await page.locator('main').innerText();
+  for (const want of ['Confirmed', 'Why it is in', 'The nearest left out', 'Reserve list', 'Declined', 'Took the place of', 'Reproducibility'])
+    check(text.includes(want), `the confirmed run's page does not say "${want}"`);
+  const problems = [];
+  const lesser = [];
+  await axeProblems(page, 'selection run', problems, lesser);
+  await page.screenshot({ path: path.join(outDir, 'selection-run.png'), fullPage: true });
+  // Impossible rules: every problem named, nothing to confirm.
+  await page.goto('/programmes/bridging-2026/selections/new');
+  // Forcing in an institution that gave no consent: a rule that cannot be met, named.
+  await page.selectOption('#f-force', { label: 'Prenzlau STEM Club 166 (DE)' });
+  await Promise.all([page.waitForLoadState('load'), page.click('main form button[type="submit"] >> nth=-1')]);
+  const bad = await page.locator('main').innerText();
+  check(/forced in but has not given consent/.test(bad), `impossible rules did not say why: ${bad.slice(0, 300)}`);
+  check(!(await page.getByRole('button', { name: /^Confirm/ }).count()), 'an infeasible run offers to be confirmed');
+  await axeProblems(page, 'infeasible run', problems, lesser);
+  await page.screenshot({ path: path.join(outDir, 'selection-infeasible.png'), fullPage: true });
+  // A feasible draft: ten chosen, with a button to confirm it.
+  await page.goto('/programmes/bridging-2026/selections/new');
+  await page.fill('#f-max_per_country', '1');
+  await page.fill('#f-min_rural_percent', '50');
+  await Promise.all([page.waitForLoadState('load'), page.click('main form button[type="submit"] >> nth=-1')]);
+  const draft = await page.locator('main').innerText();
+  check(draft.includes('Draft'), `the new run is not a draft: ${draft.slice(0, 200)}`);
+  check((await page.getByRole('button', { name: /^Confirm/ }).count()) === 1, 'the draft offers no confirmation');
+  for (const l of lesser) console.log(`# axe, minor or moderate: ${l}`);
+  check(problems.length === 0, problems.join('; '));
+}, 60_000);
+
 // ---- the run ----------------------------------------------------------------------------------
 
 async function main() {
