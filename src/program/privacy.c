@@ -531,6 +531,15 @@ int privacy_erase(struct store *st, struct arena *a, const char *email, const st
         rc = run1(st, "UPDATE institutions SET contact_name = NULL, contact_email = NULL, contact_phone = NULL"
                       " WHERE lower(contact_email) = ?",
                   r.email, &out->institutions, e);
+    /* Invitations sent to this address (program/selection_run.h): the address and a decline's
+     * words go; that the institution was invited and answered stays, as the selection's record. */
+    if (rc == 0)
+        rc = run1(st, "UPDATE invitations SET email = NULL, reason = CASE WHEN reason IS NULL THEN NULL"
+                      " ELSE '(erased)' END WHERE lower(email) = ?",
+                  r.email, NULL, e);
+    /* A device's history names who moved it (program/devices.h): the moves stay, the name goes. */
+    if (rc == 0)
+        rc = run1(st, "UPDATE device_events SET by_label = '(erased)' WHERE lower(by_label) = ?", r.email, NULL, e);
     if (rc == 0) {
         char *detail = counts_json(json_pack("{s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}", "submissions",
                                              (json_int_t)out->submissions, "answers", (json_int_t)out->answers,

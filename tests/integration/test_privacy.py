@@ -266,6 +266,28 @@ class Privacy(unittest.TestCase):
             self.assertEqual(db_rows(db, 'SELECT count(*) FROM audit_log WHERE lower(target_ids || detail) LIKE ?',
                                      '%' + email + '%')[0][0], 0)
 
+    def test_erasure_reaches_invitations_and_device_histories(self):
+        with tempfile.TemporaryDirectory(prefix='edubridge-privacy-') as d:
+            db = os.path.join(d, 'p.db')
+            code, _, err = run_cli('demo', '--db', db)
+            self.assertEqual(code, 0, err)
+            # The demo's declined invitation: its address and the decline's words are personal.
+            email, reason = db_rows(db, "SELECT email, reason FROM invitations WHERE state = 'declined'")[0]
+            self.assertTrue(email and reason)
+            code, out, err = run_cli('privacy', 'erase', email, '--yes', '--db', db)
+            self.assertEqual(code, 0, err)
+            self.assertEqual(db_rows(db, "SELECT email, reason FROM invitations WHERE state = 'declined'"),
+                             [(None, '(erased)')])
+            self.assertEqual(db_rows(db, 'SELECT count(*) FROM invitations WHERE lower(email) = ?', email)[0][0], 0)
+            # Staff who moved devices: the moves stay, their address goes.
+            staff = db_rows(db, "SELECT by_label FROM device_events WHERE by_label LIKE '%@%' LIMIT 1")
+            self.assertEqual(len(staff), 1, 'the demo devices were moved by the demo coordinator')
+            before = db_rows(db, 'SELECT count(*) FROM device_events')[0][0]
+            code, out, err = run_cli('privacy', 'erase', staff[0][0], '--yes', '--db', db)
+            self.assertEqual(code, 0, err)
+            self.assertEqual(db_rows(db, 'SELECT count(*) FROM device_events')[0][0], before)
+            self.assertEqual(db_rows(db, 'SELECT count(*) FROM device_events WHERE by_label = ?', staff[0][0])[0][0], 0)
+
     def test_admin_privacy_pages(self):
         email = 'rosa@example.org'
         self.submit(dict(ANSWERS, email=email, respondent_name='Rosa Page'))
