@@ -28,6 +28,7 @@ int cmd_campaign(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_need(int argc, char **argv);
 int cmd_selection(int argc, char **argv);
+int cmd_training(int argc, char **argv);
 
 /* The database path: --db, else $EDUBRIDGE_DB, else "edubridge.db". */
 const char *cli_db_default(void);

@@ -83,10 +83,11 @@ int cmd_demo(int argc, char **argv)
     }
     struct arena a;
     arena_init(&a, 64 * 1024);
-    struct demo_report report;
-    rc = demo_load(st, &a, &report, &e);
+    /* The accounts first: the demo's training sessions are run by the demo trainer. */
     int accounts = 0;
-    if (rc == 0) rc = demo_accounts_load(st, &accounts, &e);
+    rc = demo_accounts_load(st, &accounts, &e);
+    struct demo_report report = {0};
+    if (rc == 0) rc = demo_load(st, &a, &report, &e);
     /* After both: the demo institution contact's account is linked to a pilot institution. */
     if (rc == 0) rc = demo_accounts_link_institution(st, &a, NULL, &e);
     arena_free(&a);

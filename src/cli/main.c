@@ -27,6 +27,7 @@ static const struct cli_command commands[] = {
     {"devices", "the device inventory: edubridge devices import|list|move|allocate", cmd_devices},
     {"need", "the need index: edubridge need ranking|explain|model PROGRAMME", cmd_need},
     {"selection", "selection runs: edubridge selection run PROGRAMME|show|confirm|verify RUN", cmd_selection},
+    {"training", "the pilot's training: edubridge training import FILE|sessions|cascade PROGRAMME", cmd_training},
     {"routes", NULL, cmd_routes}, /* for docs and tests: not listed */
     {"version", "print the version", cmd_version},
     {"help", "list the commands, or explain one: edubridge help COMMAND", cmd_help},

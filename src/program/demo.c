@@ -2,8 +2,10 @@
 
 #include "program/campaign.h"
 #include "program/demo_devices.h"
+#include "program/demo_feedback.h"
 #include "program/demo_institutions.h"
 #include "program/demo_selection.h"
+#include "program/demo_training.h"
 #include "program/demo_survey.h"
 #include "program/programme.h"
 
@@ -101,5 +103,8 @@ int demo_load(struct store *st, struct arena *a, struct demo_report *report, str
     /* Phase 2 in progress: the confirmed selection, then what the selected institutions get. */
     if (demo_selection_load(st, a, &report->selection, e) < 0) return -1;
     if (demo_devices_load(st, a, demo_programme_id, e) < 0) return -1;
+    if (demo_training_load(st, a, demo_programme_id, e) < 0) return -1;
+    /* Last: baseline, endline and session feedback read the pilot institutions and sessions. */
+    if (demo_feedback_load(st, a, demo_programme_id, e) < 0) return -1;
     return 0;
 }

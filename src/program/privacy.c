@@ -5,6 +5,7 @@
 #include "forms/form_store.h"
 #include "forms/pseudonym.h"
 #include "forms/values.h"
+#include "program/training.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -289,6 +290,12 @@ static int find(struct store *st, struct arena *a, const char *email, struct for
     if (load_personal(st, a, fs, e) < 0 || matching_instances(st, a, fs, r->email, &instances, &ninst, e) < 0 ||
         load_submissions(st, a, fs, instances, ninst, r, e) < 0 || load_outbox(st, a, r, e) < 0)
         return -1;
+    json_t *training = NULL;
+    if (training_person_json(st, r->email, r->has_account ? r->account.id : NULL, &training, e) < 0) return -1;
+    char *text = training ? json_dumps(training, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(training);
+    r->training = text ? arena_strdup(a, text) : NULL;
+    free(text);
     size_t nids;
     const char **ids = about_ids(a, r, &nids);
     return audit_about(st, a, ids, nids, r->has_account ? r->account.id : NULL, &r->audit, &r->naudit, e);
@@ -395,6 +402,7 @@ void privacy_report_json(const struct privacy_report *r, struct strbuf *out)
                                                parsed(en->detail, json_object())));
     }
     json_object_set_new(doc, "audit", audit);
+    json_object_set_new(doc, "training", parsed(r->training, json_array()));
     json_dump_callback(doc, json_piece, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     strbuf_putc(out, '\n');
     json_decref(doc);
@@ -525,6 +533,8 @@ int privacy_erase(struct store *st, struct arena *a, const char *email, const st
         if (p) rc = erase_submission(st, a, p, &r.subs[i], out, e);
     }
     if (rc == 0) rc = run1(st, "DELETE FROM outbox WHERE lower(to_addr) = ?", r.email, &out->outbox, e);
+    /* People trained (program/training.h) by this address or account: before the account goes. */
+    if (rc == 0) rc = training_erase_person(st, r.email, r.has_account ? r.account.id : NULL, NULL, e);
     if (rc == 0) rc = erase_account(st, a, &r, out, e);
     /* The register's contact person (personal data, program/institutions.h) is the same person. */
     if (rc == 0)

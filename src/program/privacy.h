@@ -74,6 +74,7 @@ struct privacy_report {
     size_t noutbox;
     struct audit_entry *audit;
     size_t naudit;
+    const char *training;        /* JSON: the person's enrolments as a participant (program/training.h) */
 };
 
 /* Everything held about email. ERR_INVALID when it is not an email address. */

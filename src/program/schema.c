@@ -6,8 +6,10 @@
 #include "program/assessment_schema.h"
 #include "program/campaign_schema.h"
 #include "program/devices_schema.h"
+#include "program/feedback_schema.h"
 #include "program/institutions_schema.h"
 #include "program/selection_schema.h"
+#include "program/training_schema.h"
 
 const struct store_migration schema_migrations[] = {
     {1, "programmes and phases",
@@ -256,6 +258,8 @@ const struct store_migration schema_migrations[] = {
     {12, "need models per campaign", ASSESSMENT_SCHEMA_SQL}, /* program/assessment_schema.h */
     {13, "selection runs, places and invitations", SELECTION_SCHEMA_SQL}, /* program/selection_schema.h */
     {14, "the device inventory and deliveries", DEVICES_SCHEMA_SQL}, /* program/devices_schema.h */
+    {15, "training: courses, sessions, enrolments, curriculum plans", TRAINING_SCHEMA_SQL}, /* program/training_schema.h */
+    {16, "respondent codes and feedback theme tags", FEEDBACK_SCHEMA_SQL}, /* program/feedback_schema.h */
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 

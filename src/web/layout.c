@@ -25,6 +25,7 @@ static const struct nav_entry nav[] = {
     {"programmes", "/programmes", N_("Programmes"), POLICY_PROGRAMMES_VIEW},
     {"institutions", "/institutions", N_("Institutions"), POLICY_INSTITUTIONS_LIST},
     {"devices", "/devices", N_("Devices"), POLICY_DEVICES_VIEW},
+    {"training", "/training", N_("Training"), POLICY_TRAINING_VIEW},
 };
 
 /* Links to ?lang=xx, so that switching language keeps the reader on the same page. */
@@ -131,6 +132,11 @@ void layout_begin(struct http_request *req, struct http_response *res, const cha
     /* An empty icon: without one every browser asks for /favicon.ico and logs the 404 as an error. */
     html_lit(b, " · edubridge</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"");
     html_url(b, static_asset_url("app.css"));
+    if (auth_signed_in(web_state(req)->who)) {
+        /* The staff's pages (tables, labels, reports): never downloaded by respondents. */
+        html_lit(b, "\"><link rel=\"stylesheet\" href=\"");
+        html_url(b, static_asset_url("staff.css"));
+    }
     html_lit(b, "\"></head><body><a class=\"skip\" href=\"#main\">");
     html_text(b, T(req, "Skip to content"));
     html_lit(b, "</a><header class=\"top\"><a class=\"brand\" href=\"/\">edubridge</a>"

@@ -508,6 +508,9 @@ static void programme_overview(struct http_request *req, struct http_response *r
     if (manage) back_link(b, programme_url(req, p, "/campaigns/new"), T(req, "New campaign"));
     if (policy_allows(web_state(req)->who, POLICY_SELECTION_VIEW, NULL)) /* web/selection_pages.c */
         back_link(b, programme_url(req, p, "/selections"), T(req, "Selection runs and invitations"));
+    if (policy_allows(web_state(req)->who, POLICY_FEEDBACK_VIEW, NULL)) /* web/feedback_pages.c */
+        back_link(b, programme_url(req, p, "/feedback"), T(req, "Baseline against endline: what changed"));
+    if (manage) back_link(b, programme_url(req, p, "/codes"), T(req, "Respondent codes"));
     layout_end(req, res);
 }
 

@@ -121,6 +121,45 @@ static const struct route_action table[] = {
     {HTTP_GET, "/institutions/{id}/delivery", POLICY_DELIVERY_CONFIRM, false},
     {HTTP_POST, "/institutions/{id}/delivery", POLICY_DELIVERY_CONFIRM, false},
 
+    /* Structured feedback (web/feedback_pages.c): aggregates past the anonymity threshold, themes
+     * given by coordinators; respondent codes are issued and printed by those who run programmes. */
+    {HTTP_GET, "/programmes/{slug}/feedback", POLICY_FEEDBACK_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/feedback.csv", POLICY_FEEDBACK_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/feedback.xlsx", POLICY_FEEDBACK_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/feedback.json", POLICY_FEEDBACK_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/feedback/sessions", POLICY_FEEDBACK_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/feedback/comments", POLICY_FEEDBACK_VIEW, false},
+    {HTTP_POST, "/programmes/{slug}/feedback/comments/tag", POLICY_FEEDBACK_TAG, false},
+    {HTTP_POST, "/programmes/{slug}/feedback/tags", POLICY_FEEDBACK_TAG, false},
+    {HTTP_GET, "/programmes/{slug}/codes", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_POST, "/programmes/{slug}/codes", POLICY_PROGRAMMES_MANAGE, false},
+    {HTTP_GET, "/programmes/{slug}/codes/print", POLICY_PROGRAMMES_MANAGE, false},
+
+    /* Training (web/training_pages.c, web/curriculum_pages.c): a trainer passes ATTENDANCE_RECORD's
+     * gate for any session; the handlers ask again with the session's trainer. Attendance
+     * downloads are pseudonymised unless the reader may also EXPORT_FULL. */
+    {HTTP_GET, "/training", POLICY_TRAINING_VIEW, false},
+    {HTTP_GET, "/training.csv", POLICY_TRAINING_VIEW, false},
+    {HTTP_GET, "/training.xlsx", POLICY_TRAINING_VIEW, false},
+    {HTTP_GET, "/training/courses/new", POLICY_TRAINING_MANAGE, false},
+    {HTTP_POST, "/training/courses/new", POLICY_TRAINING_MANAGE, false},
+    {HTTP_GET, "/training/import", POLICY_TRAINING_MANAGE, false},
+    {HTTP_POST, "/training/import", POLICY_TRAINING_MANAGE, false},
+    {HTTP_GET, "/training/sessions", POLICY_TRAINING_VIEW, false},
+    {HTTP_GET, "/training/sessions.csv", POLICY_EXPORT_PSEUDONYMISED, false},
+    {HTTP_GET, "/training/sessions.xlsx", POLICY_EXPORT_PSEUDONYMISED, false},
+    {HTTP_GET, "/training/sessions/new", POLICY_TRAINING_MANAGE, false},
+    {HTTP_POST, "/training/sessions/new", POLICY_TRAINING_MANAGE, false},
+    {HTTP_GET, "/training/sessions/{id}", POLICY_TRAINING_VIEW, false},
+    {HTTP_POST, "/training/sessions/{id}/enrol", POLICY_ATTENDANCE_RECORD, false},
+    {HTTP_POST, "/training/sessions/{id}/attendance", POLICY_ATTENDANCE_RECORD, false},
+    {HTTP_GET, "/training/cascade", POLICY_TRAINING_VIEW, false},
+    {HTTP_GET, "/training/certificates/{id}", POLICY_ATTENDANCE_RECORD, false},
+    /* A printed certificate checked by its code, which is the key: anyone holding it. */
+    {HTTP_GET, "/certificates", POLICY_PUBLIC, false},
+    {HTTP_GET, "/institutions/{id}/curriculum", POLICY_TRAINING_VIEW, false},
+    {HTTP_POST, "/institutions/{id}/curriculum", POLICY_TRAINING_MANAGE, false},
+
     {HTTP_GET, "/admin/outbox", POLICY_OUTBOX_VIEW, false},
     /* Everything of the audit trail and of the privacy tools, whatever its address below these:
      * administrators only (the policy says so for both actions). */

@@ -19,6 +19,7 @@ struct served_asset {
 
 static struct served_asset served[] = {
     {"app.css", NULL, "text/css; charset=utf-8", "", "", NULL, 0},
+    {"staff.css", NULL, "text/css; charset=utf-8", "", "", NULL, 0},
     {"survey.js", NULL, "text/javascript; charset=utf-8", "", "", NULL, 0},
 };
 enum { SERVED_COUNT = sizeof served / sizeof served[0] };

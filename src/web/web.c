@@ -9,6 +9,7 @@
 #include "web/api.h"
 #include "web/audit_pages.h"
 #include "web/device_pages.h"
+#include "web/feedback_pages.h"
 #include "web/export_pages.h"
 #include "web/forms_pages.h"
 #include "web/institution_pages.h"
@@ -23,6 +24,8 @@
 #include "web/submission_pages.h"
 #include "web/summary_page.h"
 #include "web/survey.h"
+#include "web/training_pages.h"
+#include "web/curriculum_pages.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +62,10 @@ static void build_routes(struct router *r)
     register_pages_routes(r);
     need_pages_routes(r);
     device_routes(r);
+    feedback_routes(r);
     selection_routes(r);
+    training_routes(r);
+    curriculum_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)

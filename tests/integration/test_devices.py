@@ -287,7 +287,8 @@ class Devices(unittest.TestCase):
         # one path of merged runs per code, no rect per module
         self.assertNotIn('<rect', body)
         self.assertRegex(body, r'<path fill="#000" d="(M\d+ \d+h\d+v1h-\d+z)+"/>')
-        css_url = re.search(r'<link rel="stylesheet" href="([^"]+)"', body).group(1)
+        # The labels' A4 layout is in the staff's stylesheet (static/staff.css), linked after app.css.
+        css_url = re.search(r'<link rel="stylesheet" href="(/static/staff\.css[^"]*)"', body).group(1)
         css = self.page(self.coord, html.unescape(css_url))
         self.assertIn('@page labels{size:A4', css)
         self.assertIn('.labels{page:labels}', css)

@@ -220,7 +220,11 @@ class Cli(unittest.TestCase):
         self.assertEqual(code, 0)
         self.assertIn('nord-2027\tNeeds\tneeds-survey\t2027-01-10..2027-02-10\tdraft\t0 answers', out)
         code, out, _ = self.cli('campaign', 'list')
-        self.assertEqual(len(out.splitlines()), 2)
+        # Every programme's campaigns: the demo's (needs survey, baseline, endline, session feedback)
+        # and this one.
+        lines = out.splitlines()
+        self.assertEqual(len([l for l in lines if l.split('\t')[1] == 'nord-2027']), 1)
+        self.assertEqual(len([l for l in lines if l.split('\t')[1] == 'bridging-2026']), len(lines) - 1)
         con = sqlite3.connect(self.server.db)
         labels = con.execute("SELECT action, actor_label FROM audit_log WHERE action LIKE 'programme.%'"
                              " OR action LIKE 'campaign.%' ORDER BY at").fetchall()
