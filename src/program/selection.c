@@ -7,6 +7,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/i18n.h"
 #include "base/str.h"
 
 /* ---- The run's working state ---- */
@@ -40,9 +41,32 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-static const char *name_of(const struct sel_candidate *c, size_t i, struct arena *a)
+/* ---- Sentences ----
+ *
+ * Every sentence is said through the rules' translator (sel_rules.translate; English without one).
+ * Each pattern passed to tr() is a whole sentence, or a whole phrase that another pattern places
+ * after a colon or in a list, marked N_() so that tests/i18n_check.py holds every catalogue to it.
+ * A count never splices an English word into a sentence: one_or_many() chooses between two whole
+ * patterns, and where the English of both would read the same the "one" pattern writes its 1 out. */
+
+static const char *tr(const struct sel_rules *R, const char *msgid)
 {
-    return c[i].name && c[i].name[0] ? c[i].name : arena_printf(a, "candidate %zu", i + 1);
+    const char *t = R->translate ? R->translate(R->translate_ctx, msgid) : NULL;
+    return t ? t : msgid;
+}
+
+static const char *one_or_many(size_t n, const char *one, const char *many) { return n == 1 ? one : many; }
+
+/* "A; B" and "A and B" as the language joins them. */
+static const char *join(struct arena *a, const struct sel_rules *R, const char *msgid, const char *x, const char *y)
+{
+    return *x ? arena_printf(a, tr(R, msgid), x, y) : y;
+}
+
+static const char *name_of(const struct ctx *X, size_t i)
+{
+    const struct sel_candidate *c = X->c;
+    return c[i].name && c[i].name[0] ? c[i].name : arena_printf(X->a, tr(X->rules, N_("candidate %zu")), i + 1);
 }
 
 static bool has_score(const struct sel_candidate *x) { return !isnan(x->score); }
@@ -134,9 +158,6 @@ static void countries(struct ctx *X)
 
 /* ---- Checks before the integer programme: each necessary condition, in a plain sentence ---- */
 
-static const char *plural(size_t n, const char *one, const char *many) { return n == 1 ? one : many; }
-static const char *inst_word(size_t n) { return n == 1 ? "institution" : "institutions"; }
-
 /* How many of the candidates flagged in want fit under the country cap (every one without a cap). */
 static size_t capped_supply(const struct ctx *X, const bool *want)
 {
@@ -151,39 +172,72 @@ static size_t capped_supply(const struct ctx *X, const bool *want)
     return total;
 }
 
+/* The sentences of precheck_minimum; in the tables by kind, [0] is the informal minimum and [1] the
+ * rural one. The rural minimum is a share of N, never more than N: only the informal one can ask for
+ * more places than there are ([0]: one place; [1]: more). */
+static const char *const asked_more_than_n[2] = {
+    N_("At least %zu informal institutions are asked for, but only %zu is to be selected."),
+    N_("At least %zu informal institutions are asked for, but only %zu are to be selected."),
+};
+/* [kind][0]: one asked for (and so none eligible); [1]: one eligible; [2]: another number eligible. */
+static const char *const too_few_eligible[2][3] = {
+    {N_("At least %zu informal institution is asked for, but only %zu eligible ones are informal."),
+     N_("At least %zu informal institutions are asked for, but only %zu eligible one is informal."),
+     N_("At least %zu informal institutions are asked for, but only %zu eligible ones are informal.")},
+    {N_("At least %zu rural institution is asked for, but only %zu eligible ones are rural."),
+     N_("At least %zu rural institutions are asked for, but only %zu eligible one is rural."),
+     N_("At least %zu rural institutions are asked for, but only %zu eligible ones are rural.")},
+};
+/* [kind][0]: one of them fits under the cap; [1]: another number. */
+static const char *const too_few_under_cap[2][2] = {
+    {N_("At least %zu informal institutions are asked for; %zu eligible ones are informal, but at most 1 of them "
+        "fit under the cap of %zu per country."),
+     N_("At least %zu informal institutions are asked for; %zu eligible ones are informal, but at most %zu of them "
+        "fit under the cap of %zu per country.")},
+    {N_("At least %zu rural institutions are asked for; %zu eligible ones are rural, but at most 1 of them "
+        "fit under the cap of %zu per country."),
+     N_("At least %zu rural institutions are asked for; %zu eligible ones are rural, but at most %zu of them "
+        "fit under the cap of %zu per country.")},
+};
+/* [kind][0]: one of the other kind forced in; [1]: more. */
+static const char *const forced_leave_room[2][2] = {
+    {N_("The %zu formal institution forced in leaves room for at most %zu informal ones, fewer than the %zu asked "
+        "for."),
+     N_("The %zu formal institutions forced in leave room for at most %zu informal ones, fewer than the %zu asked "
+        "for.")},
+    {N_("The %zu urban institution forced in leaves room for at most %zu rural ones, fewer than the %zu asked for."),
+     N_("The %zu urban institutions forced in leave room for at most %zu rural ones, fewer than the %zu asked for.")},
+};
+
 static void precheck_minimum(struct ctx *X, bool informal)
 {
     const struct sel_rules *R = X->rules;
     size_t need = informal ? (size_t)R->min_informal : X->r;
     if (need == 0) return;
-    const char *what = informal ? "informal" : "rural", *other = informal ? "formal" : "urban";
+    int kind = informal ? 0 : 1;
     size_t k = (size_t)R->max_per_country;
-    if (need > X->N) {
-        problem(X, arena_printf(X->a, "At least %zu %s institutions are asked for, but only %zu %s to be selected.",
-                                need, what, X->N, plural(X->N, "is", "are")));
+    if (informal && need > X->N) { /* so at least 2 are asked for */
+        problem(X, arena_printf(X->a, tr(R, asked_more_than_n[X->N == 1 ? 0 : 1]), need, X->N));
         return;
     }
     bool *want = xcalloc(X->n, sizeof *want);
     size_t have = 0, forced_other = 0;
     for (size_t i = 0; i < X->n; i++) {
-        bool kind = informal ? X->c[i].informal : X->c[i].rural;
-        want[i] = kind && (X->eligible[i] || X->forced[i]);
+        bool is_kind = informal ? X->c[i].informal : X->c[i].rural;
+        want[i] = is_kind && (X->eligible[i] || X->forced[i]);
         have += want[i];
-        forced_other += X->forced[i] && !kind;
+        forced_other += X->forced[i] && !is_kind;
     }
     size_t fit = capped_supply(X, want);
     if (have < need)
-        problem(X, arena_printf(X->a, "At least %zu %s institutions are asked for, but only %zu eligible %s %s.", need,
-                                what, have, plural(have, "one is", "ones are"), what));
+        problem(X, arena_printf(X->a, tr(R, too_few_eligible[kind][need == 1 ? 0 : have == 1 ? 1 : 2]), need, have));
+    else if (fit < need && fit == 1) /* with a cap, have >= need > fit >= 1: at least 2 asked for, and eligible */
+        problem(X, arena_printf(X->a, tr(R, too_few_under_cap[kind][0]), need, have, k));
     else if (fit < need)
-        problem(X, arena_printf(X->a,
-                                "At least %zu %s institutions are asked for; %zu eligible ones are %s, but at most %zu "
-                                "of them fit under the cap of %zu per country.",
-                                need, what, have, what, fit, k));
+        problem(X, arena_printf(X->a, tr(R, too_few_under_cap[kind][1]), need, have, fit, k));
     if (forced_other > X->N - need)
-        problem(X, arena_printf(X->a, "The %zu %s institutions forced in leave room for at most %zu %s ones, fewer "
-                                      "than the %zu asked for.",
-                                forced_other, other, X->N - forced_other, what, need));
+        problem(X, arena_printf(X->a, tr(R, forced_leave_room[kind][forced_other == 1 ? 0 : 1]), forced_other,
+                                X->N - forced_other, need));
     free(want);
 }
 
@@ -192,16 +246,23 @@ static void precheck(struct ctx *X)
     const struct sel_rules *R = X->rules;
     size_t k = (size_t)R->max_per_country, nforced = 0;
     for (size_t i = 0; i < X->n; i++) nforced += X->forced[i];
-    if (nforced > X->N)
-        problem(X, arena_printf(X->a, "%zu institutions are forced in, more than the %zu to be selected.", nforced, X->N));
+    if (nforced > X->N) /* so at least 2 */
+        problem(X, arena_printf(X->a, tr(R, N_("%zu institutions are forced in, more than the %zu to be selected.")),
+                                nforced, X->N));
     if (k > 0) {
         size_t *cnt = xcalloc(X->ncountries, sizeof *cnt);
         for (size_t i = 0; i < X->n; i++) cnt[X->country[i]] += X->forced[i];
-        for (size_t id = 0; id < X->ncountries; id++)
-            if (cnt[id] > k)
-                problem(X, arena_printf(X->a, "%s has %zu institutions forced in, more than the cap of %zu per country.",
-                                        X->country_name[id][0] ? X->country_name[id] : "A country with no code",
+        for (size_t id = 0; id < X->ncountries; id++) {
+            if (cnt[id] <= k) continue; /* so at least 2 */
+            if (X->country_name[id][0])
+                problem(X, arena_printf(X->a, tr(R, N_("%s has %zu institutions forced in, more than the cap of %zu "
+                                                       "per country.")),
+                                        X->country_name[id], cnt[id], k));
+            else
+                problem(X, arena_printf(X->a, tr(R, N_("A country with no code has %zu institutions forced in, more "
+                                                       "than the cap of %zu per country.")),
                                         cnt[id], k));
+        }
         free(cnt);
         bool *want = xcalloc(X->n, sizeof *want);
         size_t ncountries = 0;
@@ -213,9 +274,14 @@ static void precheck(struct ctx *X)
         size_t fit = capped_supply(X, want);
         if (fit < X->N)
             problem(X, arena_printf(X->a,
-                                    "With at most %zu per country, the %zu %s with eligible institutions can give at "
-                                    "most %zu, fewer than the %zu to be selected.",
-                                    k, ncountries, plural(ncountries, "country", "countries"), fit, X->N));
+                                    tr(R, one_or_many(ncountries,
+                                                      N_("With at most %zu per country, the %zu country with eligible "
+                                                         "institutions can give at most %zu, fewer than the %zu to be "
+                                                         "selected."),
+                                                      N_("With at most %zu per country, the %zu countries with eligible "
+                                                         "institutions can give at most %zu, fewer than the %zu to be "
+                                                         "selected."))),
+                                    k, ncountries, fit, X->N));
         free(want), free(seen);
     }
     size_t before = X->nproblems;
@@ -231,12 +297,22 @@ static void precheck(struct ctx *X)
             have += want[i];
         }
         size_t fit = capped_supply(X, want);
-        if (fit < need)
+        if (fit < need && fit < have) /* the cap holds back some: it lets one of each country through, so have >= 2 */
             problem(X, arena_printf(X->a,
-                                    "%zu informal and %zu rural institutions among %zu means at least %zu must be both "
-                                    "informal and rural, but only %zu eligible %s both%s.",
-                                    m, X->r, X->N, need, have, plural(have, "one is", "ones are"),
-                                    fit < have ? arena_printf(X->a, " (%zu under the country cap)", fit) : ""));
+                                    tr(R, N_("%zu informal and %zu rural institutions among %zu means at least %zu "
+                                             "must be both informal and rural, but only %zu eligible ones are both "
+                                             "(%zu under the country cap).")),
+                                    m, X->r, X->N, need, have, fit));
+        else if (fit < need)
+            problem(X, arena_printf(X->a,
+                                    tr(R, one_or_many(have,
+                                                      N_("%zu informal and %zu rural institutions among %zu means at "
+                                                         "least %zu must be both informal and rural, but only %zu "
+                                                         "eligible one is both."),
+                                                      N_("%zu informal and %zu rural institutions among %zu means at "
+                                                         "least %zu must be both informal and rural, but only %zu "
+                                                         "eligible ones are both."))),
+                                    m, X->r, X->N, need, have));
         free(want);
     }
 }
@@ -366,14 +442,29 @@ static int solve(const struct ctx *X, const size_t *vars, size_t nv, unsigned us
     return feasible;
 }
 
+/* The minimum of informal institutions as a phrase (in rule lists and reasons). */
+static const char *informal_min(const struct ctx *X, size_t m)
+{
+    return arena_printf(X->a, tr(X->rules, one_or_many(m, N_("the minimum of %zu informal institution"),
+                                                       N_("the minimum of %zu informal institutions"))),
+                        m);
+}
+
+static const char *rural_min(const struct ctx *X)
+{
+    return arena_printf(X->a, tr(X->rules, one_or_many(X->r, N_("the minimum of %zu rural institution"),
+                                                       N_("the minimum of %zu rural institutions"))),
+                        X->r);
+}
+
 static const char *rule_name(const struct ctx *X, unsigned use)
 {
     const struct sel_rules *R = X->rules;
     switch (use) {
-    case USE_CAP: return arena_printf(X->a, "the cap of %d per country", R->max_per_country);
-    case USE_INFORMAL: return arena_printf(X->a, "the minimum of %d informal %s", R->min_informal, inst_word((size_t)R->min_informal));
-    case USE_RURAL: return arena_printf(X->a, "the minimum of %zu rural %s", X->r, inst_word(X->r));
-    default: return "the forced inclusions";
+    case USE_CAP: return arena_printf(X->a, tr(R, N_("the cap of %d per country")), R->max_per_country);
+    case USE_INFORMAL: return informal_min(X, (size_t)R->min_informal);
+    case USE_RURAL: return rural_min(X);
+    default: return tr(R, N_("the forced inclusions"));
     }
 }
 
@@ -381,21 +472,25 @@ static const char *rule_name(const struct ctx *X, unsigned use)
 static int diagnose(struct ctx *X, const size_t *vars, size_t nv, unsigned char *x)
 {
     static const unsigned rules[] = {USE_CAP, USE_INFORMAL, USE_RURAL, USE_FORCED};
-    bool active[4] = {X->rules->max_per_country > 0, X->rules->min_informal > 0, X->r > 0, false};
+    const struct sel_rules *R = X->rules;
+    bool active[4] = {R->max_per_country > 0, R->min_informal > 0, X->r > 0, false};
     for (size_t v = 0; v < nv; v++) active[3] |= X->forced[vars[v]];
-    struct strbuf sb;
-    strbuf_init(&sb, X->a, 256);
+    const char *list = "";
     size_t found = 0;
     for (int a = 0; a < 4; a++) {
         if (!active[a]) continue;
         int f = solve(X, vars, nv, USE_ALL & ~rules[a], false, 0, x);
         if (f < 0) return f;
-        if (f) strbuf_printf(&sb, "%s%s", found++ ? "; " : "", rule_name(X, rules[a]));
+        if (f) list = join(X->a, R, N_("%s; %s"), list, rule_name(X, rules[a])), found++;
     }
     if (found) {
-        problem(X, arena_printf(X->a, "The rules cannot all be met together. Relaxing %s of these alone would make a "
-                                      "selection possible: %s.",
-                                found == 1 ? "this one" : "any one", sb.data));
+        problem(X, arena_printf(X->a,
+                                tr(R, one_or_many(found,
+                                                  N_("The rules cannot all be met together. Relaxing this one of these "
+                                                     "alone would make a selection possible: %s."),
+                                                  N_("The rules cannot all be met together. Relaxing any one of these "
+                                                     "alone would make a selection possible: %s."))),
+                                list));
         return 0;
     }
     for (int a = 0; a < 4; a++) {
@@ -403,15 +498,19 @@ static int diagnose(struct ctx *X, const size_t *vars, size_t nv, unsigned char 
             if (!active[a] || !active[b]) continue;
             int f = solve(X, vars, nv, USE_ALL & ~rules[a] & ~rules[b], false, 0, x);
             if (f < 0) return f;
-            if (f) strbuf_printf(&sb, "%s%s and %s", found++ ? "; or " : "", rule_name(X, rules[a]), rule_name(X, rules[b]));
+            if (f) {
+                const char *pair = arena_printf(X->a, tr(R, N_("%s and %s")), rule_name(X, rules[a]), rule_name(X, rules[b]));
+                list = join(X->a, R, N_("%s; or %s"), list, pair);
+                found++;
+            }
         }
     }
     if (found)
-        problem(X, arena_printf(X->a, "The rules cannot all be met together, and no single rule is to blame. Relaxing "
-                                      "both of %s would make a selection possible.",
-                                sb.data));
+        problem(X, arena_printf(X->a, tr(R, N_("The rules cannot all be met together, and no single rule is to blame. "
+                                               "Relaxing both of %s would make a selection possible.")),
+                                list));
     else
-        problem(X, "The rules cannot all be met together, even with any two of them relaxed.");
+        problem(X, tr(R, N_("The rules cannot all be met together, even with any two of them relaxed.")));
     return 0;
 }
 
@@ -432,11 +531,12 @@ bool sel_satisfies(const struct sel_candidate *c, size_t n, const struct sel_rul
     for (size_t s = 0; s < target; s++) {
         size_t i = chosen[s];
         if (i >= n) {
-            err_set(e, ERR_INVALID, "The selection names an institution that is not a candidate.");
+            err_set(e, ERR_INVALID, "%s", tr(R, N_("The selection names an institution that is not a candidate.")));
             goto done;
         }
         if (!elig(&c[i], R) && !forced_ok(&c[i], R)) {
-            err_set(e, ERR_INVALID, "%s is selected but not eligible.", c[i].name ? c[i].name : "An institution");
+            if (c[i].name) err_set(e, ERR_INVALID, tr(R, N_("%s is selected but not eligible.")), c[i].name);
+            else err_set(e, ERR_INVALID, "%s", tr(R, N_("An institution is selected but not eligible.")));
             goto done;
         }
         informal += c[i].informal;
@@ -446,9 +546,13 @@ bool sel_satisfies(const struct sel_candidate *c, size_t n, const struct sel_rul
             size_t same = 0;
             for (size_t t = 0; t < target; t++) same += strcmp(c[chosen[t]].country ? c[chosen[t]].country : "",
                                                               c[i].country ? c[i].country : "") == 0;
-            if (same > (size_t)R->max_per_country) {
-                err_set(e, ERR_INVALID, "%zu institutions from %s are selected; the cap is %d.", same,
-                        c[i].country ? c[i].country : "one country", R->max_per_country);
+            if (same > (size_t)R->max_per_country) { /* so at least 2 */
+                if (c[i].country)
+                    err_set(e, ERR_INVALID, tr(R, N_("%zu institutions from %s are selected; the cap is %d.")), same,
+                            c[i].country, R->max_per_country);
+                else
+                    err_set(e, ERR_INVALID, tr(R, N_("%zu institutions from one country are selected; the cap is %d.")),
+                            same, R->max_per_country);
                 goto done;
             }
         }
@@ -456,21 +560,27 @@ bool sel_satisfies(const struct sel_candidate *c, size_t n, const struct sel_rul
     qsort(sorted, target, sizeof *sorted, cmp_size);
     for (size_t s = 1; s < target; s++)
         if (sorted[s] == sorted[s - 1]) {
-            err_set(e, ERR_INVALID, "The selection names an institution twice.");
+            err_set(e, ERR_INVALID, "%s", tr(R, N_("The selection names an institution twice.")));
             goto done;
         }
     for (size_t i = 0; i < n; i++)
         if (forced_ok(&c[i], R) && !bsearch(&i, sorted, target, sizeof *sorted, cmp_size)) {
-            err_set(e, ERR_INVALID, "%s is forced in but not selected.", c[i].name ? c[i].name : "An institution");
+            if (c[i].name) err_set(e, ERR_INVALID, tr(R, N_("%s is forced in but not selected.")), c[i].name);
+            else err_set(e, ERR_INVALID, "%s", tr(R, N_("An institution is forced in but not selected.")));
             goto done;
         }
     if (informal < (size_t)(R->min_informal > 0 ? R->min_informal : 0)) {
-        err_set(e, ERR_INVALID, "%zu informal institutions are selected; at least %d are needed.", informal, R->min_informal);
+        err_set(e, ERR_INVALID,
+                tr(R, one_or_many(informal, N_("%zu informal institution is selected; at least %d are needed."),
+                                  N_("%zu informal institutions are selected; at least %d are needed."))),
+                informal, R->min_informal);
         goto done;
     }
     if (rural < rural_needed(R, target)) {
-        err_set(e, ERR_INVALID, "%zu rural institutions are selected; at least %zu are needed.", rural,
-                rural_needed(R, target));
+        err_set(e, ERR_INVALID,
+                tr(R, one_or_many(rural, N_("%zu rural institution is selected; at least %zu are needed."),
+                                  N_("%zu rural institutions are selected; at least %zu are needed."))),
+                rural, rural_needed(R, target));
         goto done;
     }
     ok = true;
@@ -481,7 +591,9 @@ done:
 
 /* ---- Explanations ---- */
 
-static const char *fmt_score(struct arena *a, double s) { return isnan(s) ? "none" : arena_printf(a, "%.1f", s); }
+/* Every score a sentence names is a real one: chosen or eligible candidates have one, except forced
+ * inclusions, whose sentences say so without a number. */
+static const char *fmt_score(struct arena *a, double s) { return arena_printf(a, "%.1f", s); }
 
 /* What putting o in place of chosen member s would break (enum sel_out_reason bits). */
 static unsigned swap_breaks(const struct ctx *X, const size_t *chosen, size_t nchosen, size_t informal, size_t rural,
@@ -501,11 +613,26 @@ static unsigned swap_breaks(const struct ctx *X, const size_t *chosen, size_t nc
     return broken;
 }
 
+/* The minimums a member is needed for, as a phrase, or NULL. */
+static const char *needed_for(const struct ctx *X, const struct sel_in *w, size_t m)
+{
+    if (w->for_informal && w->for_rural)
+        return arena_printf(X->a, tr(X->rules, one_or_many(X->r, N_("the minimum of %zu informal and of %zu rural "
+                                                                    "institution"),
+                                                           N_("the minimum of %zu informal and of %zu rural "
+                                                              "institutions"))),
+                            m, X->r);
+    if (w->for_informal) return informal_min(X, m);
+    if (w->for_rural) return rural_min(X);
+    return NULL;
+}
+
 static void explain_in(struct ctx *X, struct sel_result *r)
 {
     const struct sel_candidate *c = X->c;
+    const struct sel_rules *R = X->rules;
     struct arena *a = X->a;
-    size_t m = (size_t)(X->rules->min_informal > 0 ? X->rules->min_informal : 0);
+    size_t m = (size_t)(R->min_informal > 0 ? R->min_informal : 0);
     /* Places among the eligible, to say whether a member would be in on score alone. */
     size_t *elig_place = xcalloc(X->n, sizeof *elig_place), seen = 0, nforced = 0;
     for (size_t p = 0; p < X->n; p++)
@@ -522,47 +649,73 @@ static void explain_in(struct ctx *X, struct sel_result *r)
         w->on_score = !w->forced && X->eligible[i] && elig_place[i] < open;
         w->for_informal = c[i].informal && m > 0 && r->informal == m;
         w->for_rural = c[i].rural && X->r > 0 && r->rural == X->r;
-        const char *head = w->rank ? arena_printf(a, "Need score %s (rank %zu of %zu)", fmt_score(a, c[i].score),
-                                                  w->rank, X->nscored)
-                                   : "No need score";
-        const char *needs = w->for_informal && w->for_rural
-                                ? arena_printf(a, "the minimum of %zu informal and of %zu rural %s", m, X->r, inst_word(X->r))
-                            : w->for_informal ? arena_printf(a, "the minimum of %zu informal %s", m, inst_word(m))
-                            : w->for_rural    ? arena_printf(a, "the minimum of %zu rural %s", X->r, inst_word(X->r))
-                                              : NULL;
-        if (w->forced)
-            w->text = arena_printf(a, "%s; forced in by the selection panel.", head);
-        else if (w->on_score)
-            w->text = arena_printf(a, "%s: among the %zu highest of the %zu eligible.%s%s%s", head, open, seen,
-                                   needs ? " It also counts toward " : "", needs ? needs : "", needs ? "." : "");
-        else if (needs)
-            w->text = arena_printf(a, "%s: chosen to meet %s.", head, needs);
+        const char *score = fmt_score(a, c[i].score), *needs = needed_for(X, w, m);
+        /* Only a forced inclusion can be chosen without a score (and so without a rank). */
+        if (w->forced && !w->rank)
+            w->text = tr(R, N_("No need score; forced in by the selection panel."));
+        else if (w->forced)
+            w->text = arena_printf(a, tr(R, N_("Need score %s (rank %zu of %zu); forced in by the selection panel.")),
+                                   score, w->rank, X->nscored);
+        else if (w->on_score) {
+            w->text = arena_printf(a, tr(R, N_("Need score %s (rank %zu of %zu): among the %zu highest of the %zu "
+                                               "eligible.")),
+                                   score, w->rank, X->nscored, open, seen);
+            if (needs)
+                w->text = arena_printf(a, "%s %s", w->text,
+                                       arena_printf(a, tr(R, N_("It also counts toward %s.")), needs));
+        } else if (needs)
+            w->text = arena_printf(a, tr(R, N_("Need score %s (rank %zu of %zu): chosen to meet %s.")), score, w->rank,
+                                   X->nscored, needs);
         else
-            w->text = arena_printf(a, "%s: higher-scoring institutions are held back by the country cap, so it is among "
-                                      "the best that keep every rule.", head);
+            w->text = arena_printf(a, tr(R, N_("Need score %s (rank %zu of %zu): higher-scoring institutions are held "
+                                               "back by the country cap, so it is among the best that keep every "
+                                               "rule.")),
+                                   score, w->rank, X->nscored);
     }
     free(elig_place);
 }
 
+/* "A, B and C", the last joined as the language joins two. */
 static const char *names_list(struct ctx *X, const size_t *idx, size_t count)
 {
     struct strbuf sb;
     strbuf_init(&sb, X->a, 64);
-    for (size_t t = 0; t < count; t++) {
-        if (t) strbuf_puts(&sb, t + 1 == count ? " and " : ", ");
-        strbuf_puts(&sb, name_of(X->c, idx[t], X->a));
+    for (size_t t = 0; t + 1 < count; t++) {
+        if (t) strbuf_puts(&sb, ", ");
+        strbuf_puts(&sb, name_of(X, idx[t]));
     }
-    return sb.data;
+    return count ? join(X->a, X->rules, N_("%s and %s"), sb.data, name_of(X, idx[count - 1])) : "";
 }
 
 static const char *explain_ineligible(struct ctx *X, size_t o, unsigned *reasons)
 {
     const struct sel_candidate *c = &X->c[o];
-    if (c->excluded) return *reasons = SEL_OUT_EXCLUDED, "Not eligible: excluded by the selection panel.";
-    if (X->rules->require_consent && !c->consent) return *reasons = SEL_OUT_NO_CONSENT, "Not eligible: no consent given.";
-    if (!has_score(c)) return *reasons = SEL_OUT_NO_SCORE, "Not eligible: no need score (too much data missing).";
+    const struct sel_rules *R = X->rules;
+    if (c->excluded) return *reasons = SEL_OUT_EXCLUDED, tr(R, N_("Not eligible: excluded by the selection panel."));
+    if (R->require_consent && !c->consent) return *reasons = SEL_OUT_NO_CONSENT, tr(R, N_("Not eligible: no consent given."));
+    if (!has_score(c))
+        return *reasons = SEL_OUT_NO_SCORE, tr(R, N_("Not eligible: no need score (too much data missing)."));
     *reasons = SEL_OUT_BELOW_MIN_NEED;
-    return arena_printf(X->a, "Not eligible: need score %.1f is below the minimum of %g.", c->score, X->rules->min_need);
+    return arena_printf(X->a, tr(R, N_("Not eligible: need score %.1f is below the minimum of %g.")), c->score,
+                        R->min_need);
+}
+
+/* The clause of a left-out one's sentence for the members a minimum holds in place: [0] one member,
+ * a minimum of one; [1] one member, a larger minimum; [2] several members (so a larger minimum). */
+static const char *const informal_clause[3] = {
+    N_("%s is needed for the minimum of %zu informal institution, and it is formal"),
+    N_("%s is needed for the minimum of %zu informal institutions, and it is formal"),
+    N_("%s are needed for the minimum of %zu informal institutions, and it is formal"),
+};
+static const char *const rural_clause[3] = {
+    N_("%s is needed for the minimum of %zu rural institution, and it is urban"),
+    N_("%s is needed for the minimum of %zu rural institutions, and it is urban"),
+    N_("%s are needed for the minimum of %zu rural institutions, and it is urban"),
+};
+
+static const char *min_clause(struct ctx *X, const char *const clause[3], const size_t *held, size_t nheld, size_t min)
+{
+    return arena_printf(X->a, tr(X->rules, clause[nheld > 1 ? 2 : min == 1 ? 0 : 1]), names_list(X, held, nheld), min);
 }
 
 /* An eligible candidate o left out: why no chosen member it outscores could give up its place. */
@@ -570,6 +723,7 @@ static const char *explain_eligible_out(struct ctx *X, const struct sel_result *
 {
     struct arena *a = X->a;
     const struct sel_candidate *c = X->c;
+    const struct sel_rules *R = X->rules;
     size_t *worse = xcalloc(r->nchosen, sizeof *worse), *inf = xcalloc(r->nchosen, sizeof *inf),
            *rur = xcalloc(r->nchosen, sizeof *rur), *same = xcalloc(r->nchosen, sizeof *same);
     size_t nworse = 0, ninf = 0, nrur = 0, nsame = 0, lowest = SIZE_MAX;
@@ -592,38 +746,40 @@ static const char *explain_eligible_out(struct ctx *X, const struct sel_result *
     if (nworse == 0) {
         *reasons = lowest == SIZE_MAX ? SEL_OUT_FORCED : SEL_OUT_LOWER_SCORE;
         text = lowest == SIZE_MAX
-                   ? "Every place went to an institution forced in by the selection panel."
-                   : arena_printf(a, "Need score %s, below every selected institution it could replace; the lowest of "
-                                     "those is %s (%s).",
-                                  fmt_score(a, c[o].score), name_of(c, lowest, a), fmt_score(a, c[lowest].score));
+                   ? tr(R, N_("Every place went to an institution forced in by the selection panel."))
+                   : arena_printf(a, tr(R, N_("Need score %s, below every selected institution it could replace; the "
+                                              "lowest of those is %s (%s).")),
+                                  fmt_score(a, c[o].score), name_of(X, lowest), fmt_score(a, c[lowest].score));
     } else if (tie) {
         *reasons = SEL_OUT_TIE;
-        text = "Left out by the tie rule: a selection of the same total ranks its members higher.";
+        text = tr(R, N_("Left out by the tie rule: a selection of the same total ranks its members higher."));
     } else {
         *reasons = all;
-        struct strbuf sb;
-        strbuf_init(&sb, a, 256);
-        strbuf_printf(&sb, "Need score %s, higher than %s (%s)%s, but it could take no such place: ",
-                      fmt_score(a, c[o].score), name_of(c, worse[nworse - 1], a), fmt_score(a, c[worse[nworse - 1]].score),
-                      nworse > 1 ? arena_printf(a, " and %zu other selected", nworse - 1) : "");
-        const char *sep = "";
+        const char *clauses = "";
         if (all & SEL_OUT_COUNTRY_CAP) {
-            strbuf_printf(&sb, "the country cap of %d for %s is reached by %s", X->rules->max_per_country,
-                          X->country_name[X->country[o]][0] ? X->country_name[X->country[o]] : "its country",
-                          names_list(X, same, nsame));
-            sep = "; ";
+            const char *country = X->country_name[X->country[o]];
+            clauses = country[0] ? arena_printf(a, tr(R, N_("the country cap of %d for %s is reached by %s")),
+                                                R->max_per_country, country, names_list(X, same, nsame))
+                                 : arena_printf(a, tr(R, N_("the country cap of %d for its country is reached by %s")),
+                                                R->max_per_country, names_list(X, same, nsame));
         }
-        if (all & SEL_OUT_INFORMAL_MIN) {
-            strbuf_printf(&sb, "%s%s %s needed for the minimum of %d informal %s, and it is formal", sep,
-                          names_list(X, inf, ninf), ninf == 1 ? "is" : "are", X->rules->min_informal,
-                          inst_word((size_t)X->rules->min_informal));
-            sep = "; ";
-        }
+        if (all & SEL_OUT_INFORMAL_MIN)
+            clauses = join(a, R, N_("%s; %s"), clauses, min_clause(X, informal_clause, inf, ninf, (size_t)R->min_informal));
         if (all & SEL_OUT_RURAL_MIN)
-            strbuf_printf(&sb, "%s%s %s needed for the minimum of %zu rural %s, and it is urban", sep,
-                          names_list(X, rur, nrur), nrur == 1 ? "is" : "are", X->r, inst_word(X->r));
-        strbuf_putc(&sb, '.');
-        text = sb.data;
+            clauses = join(a, R, N_("%s; %s"), clauses, min_clause(X, rural_clause, rur, nrur, X->r));
+        const char *score = fmt_score(a, c[o].score), *above = name_of(X, worse[nworse - 1]),
+                   *above_score = fmt_score(a, c[worse[nworse - 1]].score);
+        if (nworse == 1)
+            text = arena_printf(a, tr(R, N_("Need score %s, higher than %s (%s), but it could take no such place: %s.")),
+                                score, above, above_score, clauses);
+        else if (nworse == 2)
+            text = arena_printf(a, tr(R, N_("Need score %s, higher than %s (%s) and 1 other selected, but it could take "
+                                            "no such place: %s.")),
+                                score, above, above_score, clauses);
+        else
+            text = arena_printf(a, tr(R, N_("Need score %s, higher than %s (%s) and %zu other selected, but it could "
+                                            "take no such place: %s.")),
+                                score, above, above_score, nworse - 1, clauses);
     }
     free(worse), free(inf), free(rur), free(same);
     return text;
@@ -643,8 +799,8 @@ static void explain_out(struct ctx *X, struct sel_result *r)
         w->rank = X->rank[o];
         if (X->c[o].forced && !X->forced[o]) {
             w->reasons = X->c[o].excluded ? SEL_OUT_EXCLUDED : SEL_OUT_NO_CONSENT;
-            w->text = X->c[o].excluded ? "Forced in and excluded at once: the exclusion counts."
-                                       : "Forced in, but no consent given.";
+            w->text = X->c[o].excluded ? tr(X->rules, N_("Forced in and excluded at once: the exclusion counts."))
+                                       : tr(X->rules, N_("Forced in, but no consent given."));
         } else if (!X->eligible[o]) {
             w->text = explain_ineligible(X, o, &w->reasons);
         } else {
@@ -677,17 +833,22 @@ static void reserve_list(struct ctx *X, struct sel_result *r)
 
 static int check_rules(const struct sel_candidate *c, size_t n, const struct sel_rules *R, struct err *e)
 {
-    if (R->size < 1) return err_set(e, ERR_INVALID, "The pilot size must be at least 1.");
-    if (R->max_per_country < 0) return err_set(e, ERR_INVALID, "The cap per country cannot be negative.");
-    if (R->min_informal < 0) return err_set(e, ERR_INVALID, "The minimum of informal institutions cannot be negative.");
+    if (R->size < 1) return err_set(e, ERR_INVALID, "%s", tr(R, N_("The pilot size must be at least 1.")));
+    if (R->max_per_country < 0)
+        return err_set(e, ERR_INVALID, "%s", tr(R, N_("The cap per country cannot be negative.")));
+    if (R->min_informal < 0)
+        return err_set(e, ERR_INVALID, "%s", tr(R, N_("The minimum of informal institutions cannot be negative.")));
     if (!(R->min_rural_share >= 0 && R->min_rural_share <= 1))
-        return err_set(e, ERR_INVALID, "The minimum share of rural institutions must be between 0 and 1.");
-    if (!isfinite(R->min_need)) return err_set(e, ERR_INVALID, "The minimum need must be a number.");
-    if (n > UINT32_MAX) return err_set(e, ERR_LIMIT, "Too many candidates for one selection.");
-    for (size_t i = 0; i < n; i++)
-        if (has_score(&c[i]) && !(c[i].score >= 0 && c[i].score <= 100))
-            return err_set(e, ERR_INVALID, "%s has need score %g; scores run from 0 to 100.",
-                           c[i].name ? c[i].name : "A candidate", c[i].score);
+        return err_set(e, ERR_INVALID, "%s", tr(R, N_("The minimum share of rural institutions must be between 0 and 1.")));
+    if (!isfinite(R->min_need)) return err_set(e, ERR_INVALID, "%s", tr(R, N_("The minimum need must be a number.")));
+    if (n > UINT32_MAX) return err_set(e, ERR_LIMIT, "%s", tr(R, N_("Too many candidates for one selection.")));
+    for (size_t i = 0; i < n; i++) {
+        if (!has_score(&c[i]) || (c[i].score >= 0 && c[i].score <= 100)) continue;
+        if (c[i].name)
+            return err_set(e, ERR_INVALID, tr(R, N_("%s has need score %g; scores run from 0 to 100.")), c[i].name,
+                           c[i].score);
+        return err_set(e, ERR_INVALID, tr(R, N_("A candidate has need score %g; scores run from 0 to 100.")), c[i].score);
+    }
     return 0;
 }
 
@@ -699,9 +860,9 @@ static void classify(struct ctx *X)
         X->eligible[i] = elig(x, X->rules) && !x->forced;
         X->forced[i] = forced_ok(x, X->rules);
         if (x->forced && x->excluded)
-            problem(X, arena_printf(X->a, "%s is both forced in and excluded.", name_of(X->c, i, X->a)));
+            problem(X, arena_printf(X->a, tr(X->rules, N_("%s is both forced in and excluded.")), name_of(X, i)));
         else if (x->forced && !X->forced[i])
-            problem(X, arena_printf(X->a, "%s is forced in but has not given consent.", name_of(X->c, i, X->a)));
+            problem(X, arena_printf(X->a, tr(X->rules, N_("%s is forced in but has not given consent.")), name_of(X, i)));
         if (x->excluded) excluded++;
         else if (X->rules->require_consent && !x->consent) no_consent++;
         else if (!has_score(x)) no_score++;
@@ -711,8 +872,9 @@ static void classify(struct ctx *X)
     size_t avail = 0;
     for (size_t i = 0; i < X->n; i++) avail += X->eligible[i] || X->forced[i];
     if (avail == 0)
-        problem(X, arena_printf(X->a, "No institution is eligible: of %zu, %zu are excluded, %zu have given no consent, "
-                                      "%zu have no need score and %zu are below the minimum need.",
+        problem(X, arena_printf(X->a,
+                                tr(X->rules, N_("No institution is eligible: of %zu, %zu are excluded, %zu have given no "
+                                                "consent, %zu have no need score and %zu are below the minimum need.")),
                                 X->n, excluded, no_consent, no_score, low));
 }
 
@@ -745,8 +907,12 @@ int sel_run(const struct sel_candidate *c, size_t n, const struct sel_rules *R, 
     r->target = X.N;
     r->required_rural = X.r;
     if (X.N < (size_t)R->size && X.N > 0)
-        r->note = arena_printf(a, "Only %zu institutions are eligible, so %zu are selected instead of %d.", X.N, X.N,
-                               R->size);
+        r->note = arena_printf(a,
+                               tr(R, one_or_many(X.N, N_("Only %zu institution is eligible, so %zu is selected instead "
+                                                         "of %d."),
+                                                 N_("Only %zu institutions are eligible, so %zu are selected instead of "
+                                                    "%d."))),
+                               X.N, X.N, R->size);
     if (X.nproblems == 0) precheck(&X);
     if (X.nproblems == 0) {
         size_t nv = reduce(&X, vars);
@@ -787,7 +953,7 @@ int sel_run(const struct sel_candidate *c, size_t n, const struct sel_rules *R, 
     r->nproblems = X.nproblems;
     goto done;
 glpk_failed:
-    rc = err_set(e, ERR_INTERNAL, "The optimisation library (GLPK) failed to solve the selection.");
+    rc = err_set(e, ERR_INTERNAL, "%s", tr(R, N_("The optimisation library (GLPK) failed to solve the selection.")));
 done:
     free(X.order), free(X.pos), free(X.rank), free(X.country), free(X.eligible), free(X.forced), free(X.q);
     free(vars), free(x), free(x1);
@@ -796,13 +962,22 @@ done:
 
 /* ---- Replacement after a decline ---- */
 
+static const char *unfilled_pattern(const struct sel_rules *R, const char *name)
+{
+    return name && *name ? tr(R, N_("No institution left out can take the place of %s without breaking a rule; the "
+                                    "selection has to be run again."))
+                         : tr(R, N_("No institution left out can take the place of the institution that declines "
+                                    "without breaking a rule; the selection has to be run again."));
+}
+
 int sel_replacement(const struct sel_candidate *c, size_t n, const struct sel_rules *R, const size_t *chosen,
                     size_t nchosen, size_t declining, size_t *out, struct err *e)
 {
     size_t at = SIZE_MAX;
     for (size_t s = 0; s < nchosen; s++)
         if (chosen[s] == declining) at = s;
-    if (at == SIZE_MAX || declining >= n) return err_set(e, ERR_INVALID, "The institution that declines is not selected.");
+    if (at == SIZE_MAX || declining >= n)
+        return err_set(e, ERR_INVALID, "%s", tr(R, N_("The institution that declines is not selected.")));
     size_t m = (size_t)(R->min_informal > 0 ? R->min_informal : 0), rr = rural_needed(R, nchosen), k = (size_t)R->max_per_country;
     size_t informal = 0, rural = 0;
     for (size_t s = 0; s < nchosen; s++) informal += c[chosen[s]].informal, rural += c[chosen[s]].rural;
@@ -825,10 +1000,17 @@ int sel_replacement(const struct sel_candidate *c, size_t n, const struct sel_ru
         best = o;
     }
     free(in);
-    if (best == SIZE_MAX)
-        return err_set(e, ERR_NOT_FOUND, "No institution left out can take the place of %s without breaking a rule; "
-                                         "the selection has to be run again.",
-                       c[declining].name ? c[declining].name : "the institution that declines");
+    if (best == SIZE_MAX) {
+        const char *name = c[declining].name;
+        if (name && *name) return err_set(e, ERR_NOT_FOUND, unfilled_pattern(R, name), name);
+        return err_set(e, ERR_NOT_FOUND, "%s", unfilled_pattern(R, name));
+    }
     *out = best;
     return 0;
+}
+
+const char *sel_unfilled(const struct sel_rules *R, const char *declining_name, struct arena *a)
+{
+    const char *pattern = unfilled_pattern(R, declining_name);
+    return declining_name && *declining_name ? arena_printf(a, pattern, declining_name) : pattern;
 }

@@ -56,6 +56,12 @@ struct sel_rules {
     bool require_consent;
     size_t explain_out;     /* how many left-out institutions to explain; 0: 10 */
     size_t reserve_size;    /* length of the reserve list; 0: 10 */
+    /* The language of every sentence (reasons, problems, the note, errors): translate(translate_ctx,
+     * msgid) gives the pattern for an English msgid (a whole sentence or phrase, marked N_() in
+     * selection.c, with the same printf placeholders in the same order, as tests/i18n_check.py holds
+     * the catalogues to). NULL, or a NULL answer: English. It is called during the call only. */
+    const char *(*translate)(void *ctx, const char *msgid);
+    void *translate_ctx;
 };
 
 /* Why a chosen institution is in. */
@@ -135,5 +141,10 @@ bool sel_satisfies(const struct sel_candidate *c, size_t n, const struct sel_rul
  * or ERR_NOT_FOUND with a sentence when none keeps the rules, ERR_INVALID when declining is not chosen. */
 int sel_replacement(const struct sel_candidate *c, size_t n, const struct sel_rules *rules, const size_t *chosen,
                     size_t nchosen, size_t declining, size_t *out, struct err *e);
+
+/* The sentence sel_replacement gives when nobody can take the place of declining_name (NULL or "": an
+ * unnamed one), through rules->translate, in a: a caller that stored the English one can say it again
+ * in a reader's language. */
+const char *sel_unfilled(const struct sel_rules *rules, const char *declining_name, struct arena *a);
 
 #endif

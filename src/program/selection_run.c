@@ -696,7 +696,15 @@ const struct selrun_invitation *selrun_invitation_of(const struct selection_run 
     return found;
 }
 
-static const char *names_of(struct arena *a, const struct selection_run *r, const size_t *idx, size_t n)
+/* A sentence of this module in the reader's language (translate NULL: English). */
+static const char *say(selrun_translate *translate, void *ctx, const char *msgid)
+{
+    const char *t = translate ? translate(ctx, msgid) : NULL;
+    return t ? t : msgid;
+}
+
+static const char *names_of(struct arena *a, const struct selection_run *r, const size_t *idx, size_t n,
+                            selrun_translate *translate, void *ctx)
 {
     struct strbuf sb;
     strbuf_init(&sb, a, 64);
@@ -704,36 +712,96 @@ static const char *names_of(struct arena *a, const struct selection_run *r, cons
         if (i) strbuf_puts(&sb, ", ");
         strbuf_puts(&sb, r->inputs[idx[i]].name ? r->inputs[idx[i]].name : r->inputs[idx[i]].institution_id);
     }
-    return n ? sb.data : "none";
+    return n ? sb.data : say(translate, ctx, N_("none"));
+}
+
+/* What differs between the run made again (now) and the stored one, or NULL. */
+static const char *difference(const struct selection_run *r, const struct sel_result *now, struct arena *a,
+                              selrun_translate *translate, void *ctx)
+{
+    const struct sel_result *then = &r->result;
+    if (now->feasible != then->feasible)
+        return now->feasible ? say(translate, ctx, N_("The rules can be met now, but could not when the run was made."))
+                             : say(translate, ctx, N_("The rules cannot be met now, but could when the run was made."));
+    bool chosen_same = now->nchosen == then->nchosen, reserve_same = now->nreserve == then->nreserve;
+    for (size_t i = 0; chosen_same && i < now->nchosen; i++) chosen_same = now->chosen[i] == then->chosen[i];
+    for (size_t i = 0; reserve_same && i < now->nreserve; i++) reserve_same = now->reserve[i] == then->reserve[i];
+    if (!chosen_same)
+        return arena_printf(a, say(translate, ctx, N_("The selection differs: now %s; stored %s.")),
+                            names_of(a, r, now->chosen, now->nchosen, translate, ctx),
+                            names_of(a, r, then->chosen, then->nchosen, translate, ctx));
+    if (!reserve_same)
+        return arena_printf(a, say(translate, ctx, N_("The reserve list differs: now %s; stored %s.")),
+                            names_of(a, r, now->reserve, now->nreserve, translate, ctx),
+                            names_of(a, r, then->reserve, then->nreserve, translate, ctx));
+    if (!now->feasible && now->nproblems != then->nproblems)
+        return say(translate, ctx, N_("The rules still cannot be met, but for other reasons than those stored."));
+    return NULL;
+}
+
+static bool same_text(const char *x, const char *y)
+{
+    return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+/* Whether the run made again in English says exactly what was stored, sentence for sentence: only
+ * then may its words in another language stand for the record. */
+static bool same_sentences(const struct sel_result *now, const struct sel_result *then)
+{
+    if (now->nchosen != then->nchosen || now->nout != then->nout || now->nproblems != then->nproblems ||
+        !same_text(now->note, then->note))
+        return false;
+    for (size_t i = 0; i < now->nchosen; i++)
+        if (now->why[i].cand != then->why[i].cand || !same_text(now->why[i].text, then->why[i].text)) return false;
+    for (size_t i = 0; i < now->nout; i++)
+        if (now->out[i].cand != then->out[i].cand || !same_text(now->out[i].text, then->out[i].text)) return false;
+    for (size_t i = 0; i < now->nproblems; i++)
+        if (!same_text(now->problems[i], then->problems[i])) return false;
+    return true;
+}
+
+int selrun_explain(const struct selection_run *r, struct arena *a, selrun_translate *translate, void *ctx,
+                   struct selrun_explained *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    out->result = r->result;
+    struct sel_rules sr;
+    selrun_rules_sel(&r->rules, &sr);
+    struct sel_result now;
+    if (sel_run(r->cands, r->ninputs, &sr, a, &now, e) < 0) return e->code;
+    out->why = difference(r, &now, a, translate, ctx);
+    out->same = out->why == NULL;
+    if (!out->same || !translate || !same_sentences(&now, &r->result)) return 0;
+    sr.translate = translate;
+    sr.translate_ctx = ctx;
+    if (sel_run(r->cands, r->ninputs, &sr, a, &now, e) < 0) return e->code;
+    out->result = now;
+    out->translated = true;
+    return 0;
 }
 
 int selrun_verify(const struct selection_run *r, struct arena *a, bool *same, const char **why, struct err *e)
 {
-    struct sel_rules sr;
-    selrun_rules_sel(&r->rules, &sr);
-    struct sel_result now;
+    struct selrun_explained x;
     *same = false;
     *why = NULL;
-    if (sel_run(r->cands, r->ninputs, &sr, a, &now, e) < 0) return e->code;
-    const struct sel_result *then = &r->result;
-    if (now.feasible != then->feasible) {
-        *why = now.feasible ? "The rules can be met now, but could not when the run was made."
-                            : "The rules cannot be met now, but could when the run was made.";
-        return 0;
-    }
-    bool chosen_same = now.nchosen == then->nchosen, reserve_same = now.nreserve == then->nreserve;
-    for (size_t i = 0; chosen_same && i < now.nchosen; i++) chosen_same = now.chosen[i] == then->chosen[i];
-    for (size_t i = 0; reserve_same && i < now.nreserve; i++) reserve_same = now.reserve[i] == then->reserve[i];
-    if (!chosen_same)
-        *why = arena_printf(a, "The selection differs: now %s; stored %s.", names_of(a, r, now.chosen, now.nchosen),
-                            names_of(a, r, then->chosen, then->nchosen));
-    else if (!reserve_same)
-        *why = arena_printf(a, "The reserve list differs: now %s; stored %s.",
-                            names_of(a, r, now.reserve, now.nreserve), names_of(a, r, then->reserve, then->nreserve));
-    else if (!now.feasible && now.nproblems != then->nproblems)
-        *why = "The rules still cannot be met, but for other reasons than those stored.";
-    *same = *why == NULL;
+    if (selrun_explain(r, a, NULL, NULL, &x, e) < 0) return e->code;
+    *same = x.same;
+    *why = x.why;
     return 0;
+}
+
+const char *selrun_place_note(const struct selection_run *r, const struct selrun_place *pl, selrun_translate *translate,
+                              void *ctx, struct arena *a)
+{
+    if (!pl->note || !translate) return pl->note;
+    struct sel_rules sr;
+    selrun_rules_sel(&r->rules, &sr);
+    const char *name = r->inputs[pl->cand].name;
+    if (strcmp(sel_unfilled(&sr, name, a), pl->note) != 0) return pl->note; /* not that sentence: as stored */
+    sr.translate = translate;
+    sr.translate_ctx = ctx;
+    return sel_unfilled(&sr, name, a);
 }
 
 /* ---- confirming and discarding ---------------------------------------------------------------- */

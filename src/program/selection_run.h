@@ -15,6 +15,11 @@
  * list means the run is reproducible. A programme has at most one confirmed run; discarding a run
  * (selection.discard) withdraws its open invitations.
  *
+ * Languages. The stored sentences (reasons, problems, the note, a declined place's note) are the
+ * record, in English. selrun_explain and selrun_place_note say them again in a reader's language by
+ * running the selection again through a translator, and only when the run made again in English says
+ * exactly what was stored; otherwise the stored English stands.
+ *
  * Invitations. selrun_invite gives each chosen institution not yet invited a link with a random
  * token (auth/token.h: only its hash is stored), writes it to the outbox for the register's contact
  * email (when there is one and a mail is given), and returns the links, so that the coordinator can
@@ -180,6 +185,27 @@ const struct selrun_invitation *selrun_invitation_of(const struct selection_run 
 /* Runs the selection again on the frozen inputs and rules: *same true when it gives the same
  * feasibility, chosen set and reserve list; otherwise *why says what differs (English). */
 int selrun_verify(const struct selection_run *r, struct arena *a, bool *same, const char **why, struct err *e);
+
+/* A translator as struct sel_rules takes it: the pattern for an English msgid, NULL for English. */
+typedef const char *selrun_translate(void *ctx, const char *msgid);
+
+/* A run's sentences in a reader's language, and selrun_verify's answer with them. */
+struct selrun_explained {
+    bool same;                /* as selrun_verify's *same */
+    const char *why;          /* when not same: what differs, through the translator */
+    bool translated;          /* result is the run made again through the translator; false: the stored one */
+    struct sel_result result; /* the sentences to show (sets and figures are the stored ones either way) */
+};
+/* selrun_verify, then, when the run is reproducible and made again in English says sentence for
+ * sentence what was stored, the selection once more through translate (NULL: none, the stored English
+ * is shown) into out->result. Otherwise out->result is the stored result. An error only when the
+ * selection cannot be run again (GLPK): the caller shows the stored sentences. */
+int selrun_explain(const struct selection_run *r, struct arena *a, selrun_translate *translate, void *ctx,
+                   struct selrun_explained *out, struct err *e);
+/* The note of a declined place nobody could take, through translate when it is the sentence
+ * sel_replacement gave (sel_unfilled), else as stored; NULL when the place has none. */
+const char *selrun_place_note(const struct selection_run *r, const struct selrun_place *pl, selrun_translate *translate,
+                              void *ctx, struct arena *a);
 
 /* --- confirming and discarding ----------------------------------------------------------------- */
 

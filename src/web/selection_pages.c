@@ -579,13 +579,54 @@ static void rules_facts(struct http_request *req, struct strbuf *b, const struct
     html_lit(b, "</dl>");
 }
 
+/* The selection's sentences through the reader's catalogue (selrun_explain's translator). */
+static const char *translate(void *req, const char *msgid)
+{
+    return T((struct http_request *)req, msgid);
+}
+
+/* The run's sentences in the reader's language where they can be said again (selection_run.h), the
+ * stored English ones otherwise; English readers get the stored ones as they are. */
+struct said {
+    selrun_translate *tr;         /* NULL for English */
+    bool verified;                /* the selection could be run again */
+    struct selrun_explained x;
+};
+
+static void say_run(struct http_request *req, const struct selection_run *r, struct said *out)
+{
+    struct err e;
+    err_clear(&e);
+    out->tr = web_state(req)->lang->po_asset ? translate : NULL;
+    out->verified = selrun_explain(r, req->arena, out->tr, req, &out->x, &e) == 0;
+    if (!out->verified) {
+        log_error("selection verify: %s", e.msg);
+        out->x = (struct selrun_explained){.result = r->result};
+    }
+}
+
+static const char *said_in(const struct said *sd, size_t cand)
+{
+    for (size_t i = 0; i < sd->x.result.nchosen; i++)
+        if (sd->x.result.why[i].cand == cand) return sd->x.result.why[i].text;
+    return NULL;
+}
+
+static const char *said_out(const struct said *sd, size_t cand)
+{
+    for (size_t i = 0; i < sd->x.result.nout; i++)
+        if (sd->x.result.out[i].cand == cand) return sd->x.result.out[i].text;
+    return NULL;
+}
+
 static const char *name_of(const struct selection_run *r, const char *institution_id)
 {
     const struct selrun_place *p = selrun_place_of(r, institution_id);
     return p ? r->inputs[p->cand].name : institution_id;
 }
 
-static void chosen_table(struct http_request *req, struct strbuf *b, const struct selection_run *r, const size_t *rank)
+static void chosen_table(struct http_request *req, struct strbuf *b, const struct selection_run *r, const size_t *rank,
+                         const struct said *sd)
 {
     html_lit(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"h-chosen\"><table><thead><tr>");
     th(b, T(req, "Place"), true);
@@ -614,7 +655,8 @@ static void chosen_table(struct http_request *req, struct strbuf *b, const struc
             html_text(b, arena_printf(req->arena, T(req, "Took the place of %s, who declined: the best left out that keeps every rule."),
                                       name_of(r, pl->replaces)));
         } else {
-            const char *why = selrun_reason_in(r, pl->cand);
+            const char *why = said_in(sd, pl->cand);
+            if (!why) why = selrun_reason_in(r, pl->cand);
             if (why) html_text(b, why);
         }
         html_lit(b, "</td><td>");
@@ -623,14 +665,14 @@ static void chosen_table(struct http_request *req, struct strbuf *b, const struc
             html_lit(b, "<br><strong class=\"error\">");
             html_text(b, T(req, "Nobody can take this place:"));
             html_lit(b, "</strong> ");
-            html_text(b, pl->note);
+            html_text(b, selrun_place_note(r, pl, sd->tr, req, req->arena));
         }
         html_lit(b, "</td></tr>");
     }
     html_lit(b, "</tbody></table></div>");
 }
 
-static void out_table(struct http_request *req, struct strbuf *b, const struct selection_run *r)
+static void out_table(struct http_request *req, struct strbuf *b, const struct selection_run *r, const struct said *sd)
 {
     html_lit(b, "<table><thead><tr>");
     th(b, T(req, "Institution"), false);
@@ -647,7 +689,8 @@ static void out_table(struct http_request *req, struct strbuf *b, const struct s
         td(b, x->country ? x->country : "–");
         td_num(b, score_text(req, x->score));
         td_num(b, rank_text(req, o->rank));
-        td(b, o->text);
+        const char *why = said_out(sd, o->cand);
+        td(b, why ? why : o->text);
         html_lit(b, "</tr>");
     }
     html_lit(b, "</tbody></table>");
@@ -767,17 +810,15 @@ static void fresh_links(struct http_request *req, struct strbuf *b, const struct
     html_lit(b, "</ul></div>");
 }
 
-static void verification(struct http_request *req, struct strbuf *b, const struct selection_run *r)
+static void verification(struct http_request *req, struct strbuf *b, const struct selection_run *r,
+                         const struct said *sd)
 {
-    bool same = false;
-    const char *why = NULL;
-    struct err e;
-    err_clear(&e);
+    bool same = sd->x.same;
+    const char *why = sd->x.why;
     html_lit(b, "<h2>");
     html_text(b, T(req, "Reproducibility"));
     html_lit(b, "</h2>");
-    if (selrun_verify(r, req->arena, &same, &why, &e) < 0) {
-        log_error("selection verify: %s", e.msg);
+    if (!sd->verified) {
         html_lit(b, "<p class=\"error\">");
         html_text(b, T(req, "The selection could not be run again just now."));
         html_lit(b, "</p>");
@@ -841,15 +882,18 @@ static void run_page(struct http_request *req, struct http_response *res, const 
     html_lit(b, "</h2>");
     rules_facts(req, b, r);
 
+    struct said sd;
+    say_run(req, r, &sd);
+
     if (!r->feasible) {
         html_lit(b, "<div class=\"error-summary\" role=\"alert\"><h2>");
         html_text(b, T(req, "The rules cannot all be met"));
         html_lit(b, "</h2><p>");
         html_text(b, T(req, "Nothing was selected. What stands in the way:"));
         html_lit(b, "</p><ul>");
-        for (size_t i = 0; i < r->result.nproblems; i++) {
+        for (size_t i = 0; i < sd.x.result.nproblems; i++) {
             html_lit(b, "<li>");
-            html_text(b, r->result.problems[i]);
+            html_text(b, sd.x.result.problems[i]);
             html_lit(b, "</li>");
         }
         html_lit(b, "</ul></div>");
@@ -858,15 +902,15 @@ static void run_page(struct http_request *req, struct http_response *res, const 
         html_lit(b, "<h2 id=\"h-chosen\">");
         html_text(b, T(req, "Selected"));
         html_lit(b, "</h2>");
-        if (r->result.note) para(b, r->result.note);
+        if (sd.x.result.note) para(b, sd.x.result.note);
         para(b, arena_printf(req->arena, T(req, "Total need %.1f; %d informal, %d rural (at least %d needed)."),
                              r->result.total, (int)r->result.informal, (int)r->result.rural,
                              (int)r->result.required_rural));
-        chosen_table(req, b, r, rank);
+        chosen_table(req, b, r, rank, &sd);
         html_lit(b, "<h2>");
         html_text(b, T(req, "The nearest left out"));
         html_lit(b, "</h2>");
-        out_table(req, b, r);
+        out_table(req, b, r, &sd);
         html_lit(b, "<h2>");
         html_text(b, T(req, "Reserve list"));
         html_lit(b, "</h2>");
@@ -880,7 +924,7 @@ static void run_page(struct http_request *req, struct http_response *res, const 
         html_lit(b, "</h2>");
         invitations_table(req, res, p, r);
     }
-    verification(req, b, r);
+    verification(req, b, r, &sd);
     html_lit(b, "<h2>");
     html_text(b, T(req, "Downloads"));
     html_lit(b, "</h2><p><a href=\"");

@@ -6,7 +6,8 @@ the link of an institution without an email is shown once on the page); an anony
 decline without a reason refused, a decline with one replaced at once by an institution that keeps
 the rules and is invited; used, unknown and cross-site answers refused with nothing changed; the
 exports as CSV and XLSX, with contact columns for the coordinator only; the panel may read but not
-confirm; and `edubridge selection show|verify|run` on the same database."""
+confirm; a run's reasons and problems in the reader's language while the stored record stays English;
+and `edubridge selection show|verify|run` on the same database."""
 import csv
 import html
 import io
@@ -145,6 +146,47 @@ class Selection(unittest.TestCase):
         self.assertIn('cannot be met', text_of(body))
         self.assertEqual(db_rows(self.server.db, 'SELECT status FROM selection_runs WHERE id = ?', run), [('draft',)])
         self.assertEqual(db_rows(self.server.db, 'SELECT count(*) FROM selection_places WHERE run_id = ?', run), [(0,)])
+
+    def test_reasons_in_the_readers_language(self):
+        db = self.server.db
+        first = self.new_run(rules())
+        excluded = chosen_rows(self.coord.get(BASE + '/' + first)[2])[0][1]
+        run = self.new_run(rules(exclude=excluded))
+        stuck = self.new_run(rules(size='100', max_per_country='1', min_informal='0', min_rural_percent='0'))
+        # Another browser, so that the language it asks for (which a browser remembers) stays its own.
+        reader = self.server.client('coordinator')
+        status, headers, body = reader.get(BASE + '/' + run + '?lang=fr')
+        self.assertEqual(status, 200)
+        self.assertEqual(headers['content-language'], 'fr')
+        page = text_of(body)
+        self.assertIn('Non éligible : exclu par le jury de sélection.', page)
+        self.assertRegex(page, r'Score de besoin \d+\.\d \(rang \d+ sur \d+\) : parmi les 4 plus élevés des \d+ '
+                               r'éligibles\.')
+        self.assertIn('la sélection donne le même résultat et la même liste de réserve', page)
+        for english in ('Not eligible', 'among the', 'Need score', 'selection panel', 'institution'):
+            self.assertNotIn(english, page)
+        status, _, body = reader.get(BASE + '/' + stuck + '?lang=fr')
+        page = text_of(body)
+        self.assertRegex(page, r'Avec au plus 1 par pays, les \d+ pays ayant des établissements éligibles peuvent en '
+                               r'donner au plus \d+, moins que les 100 à sélectionner\.')
+        self.assertNotIn('With at most', page)
+        self.assertIn('Wynik potrzeb', text_of(reader.get(BASE + '/' + run + '?lang=pl')[2]))
+        # The record is not rewritten: it stays in English, and an English reader sees it as stored.
+        stored = db_rows(db, 'SELECT result FROM selection_runs WHERE id = ?', run)[0][0]
+        self.assertIn('Not eligible: excluded by the selection panel.', stored)
+        self.assertNotIn('éligible', stored)
+        page = text_of(reader.get(BASE + '/' + run + '?lang=en')[2])
+        self.assertIn('Not eligible: excluded by the selection panel.', page)
+        self.assertIn('among the 4 highest', page)
+        # A stored reason the run made again does not say stands as stored, in English.
+        db_exec(db, "UPDATE selection_runs SET result = replace(result, 'Not eligible: excluded by the selection panel.',"
+                    " 'Kept out by hand.') WHERE id = ?", run)
+        page = text_of(reader.get(BASE + '/' + run + '?lang=fr')[2])
+        self.assertIn('Kept out by hand.', page)
+        self.assertNotIn('Non éligible : exclu par le jury de sélection.', page)
+        self.assertIn('la sélection donne le même résultat', page)  # the same places: still reproducible
+        for r in (first, run, stuck):
+            self.assertEqual(self.coord.post_form(BASE + '/%s/discard' % r, {})[0], 303)
 
     def test_the_whole_flow(self):
         db = self.server.db

@@ -1,7 +1,7 @@
 /* Tests for program/selection: the integer programme against brute force on many small random
  * instances (the same optimum and tie-break, rules never broken, infeasibility found exactly when
- * there is none), infeasible rules reported with the right sentences, explanations, and reserves
- * that keep every rule. */
+ * there is none), infeasible rules reported with the right sentences, explanations, reserves
+ * that keep every rule, and every sentence said through the rules' translator. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -503,6 +503,260 @@ static void test_ties(void **state)
     arena_free(&a);
 }
 
+/* ---- Languages ---- */
+
+/* A stand-in catalogue: each pattern upper-cased outside its printf conversions, so that a sentence
+ * said through it is the English one upper-cased exactly when every word in it came through the
+ * translator; and each distinct msgid asked for is counted. */
+struct shouting {
+    struct arena a;
+    size_t calls;
+    const char *seen[256];
+    size_t nseen;
+};
+
+static const char *shout(void *ctx, const char *msgid)
+{
+    struct shouting *sh = ctx;
+    sh->calls++;
+    size_t k = 0;
+    while (k < sh->nseen && strcmp(sh->seen[k], msgid) != 0) k++;
+    if (k == sh->nseen && sh->nseen < 256) sh->seen[sh->nseen++] = msgid;
+    size_t len = strlen(msgid);
+    char *out = arena_alloc(&sh->a, len + 1);
+    bool conv = false;
+    for (size_t i = 0; i <= len; i++) {
+        char ch = msgid[i];
+        if (conv) {
+            out[i] = ch;
+            conv = !strchr("diouxXeEfgGcsp%", ch);
+        } else {
+            out[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+            conv = ch == '%';
+        }
+    }
+    return out;
+}
+
+static void assert_shouted(const char *english, const char *said)
+{
+    if (!english || !said) {
+        assert_ptr_equal(english, said);
+        return;
+    }
+    char *upper = strdup(english);
+    for (char *p = upper; *p; p++)
+        if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
+    if (strcmp(upper, said) != 0) {
+        print_error("English:    %s\ntranslated: %s\n", english, said);
+        free(upper);
+        fail();
+    }
+    free(upper);
+}
+
+/* Runs c both in English and through shout: the same result, every sentence the English one said
+ * through the translator (names must hold no lower-case letter). Declines and a check of a selection
+ * that breaks the rules are compared too. */
+static void said_alike(struct shouting *sh, struct sel_candidate *c, size_t n, const struct sel_rules *R,
+                       struct arena *a)
+{
+    struct sel_rules T = *R;
+    T.translate = shout;
+    T.translate_ctx = sh;
+    struct sel_result en, tr;
+    struct err e1, e2;
+    err_clear(&e1), err_clear(&e2);
+    int rc = sel_run(c, n, R, a, &en, &e1);
+    assert_int_equal(sel_run(c, n, &T, a, &tr, &e2), rc);
+    if (rc < 0) {
+        assert_shouted(e1.msg, e2.msg);
+        return;
+    }
+    assert_int_equal(en.feasible, tr.feasible);
+    assert_shouted(en.note, tr.note);
+    assert_int_equal(en.nproblems, tr.nproblems);
+    for (size_t p = 0; p < en.nproblems; p++) assert_shouted(en.problems[p], tr.problems[p]);
+    assert_int_equal(en.nchosen, tr.nchosen);
+    assert_memory_equal(en.chosen, tr.chosen, en.nchosen * sizeof *en.chosen);
+    for (size_t s = 0; s < en.nchosen; s++) assert_shouted(en.why[s].text, tr.why[s].text);
+    assert_int_equal(en.nout, tr.nout);
+    for (size_t o = 0; o < en.nout; o++) assert_shouted(en.out[o].text, tr.out[o].text);
+    for (size_t s = 0; s < en.nchosen; s++) {
+        size_t d = en.chosen[s], rep1 = 0, rep2 = 0;
+        bool was = c[d].excluded;
+        c[d].excluded = true;
+        rc = sel_replacement(c, n, R, en.chosen, en.nchosen, d, &rep1, &e1);
+        assert_int_equal(sel_replacement(c, n, &T, en.chosen, en.nchosen, d, &rep2, &e2), rc);
+        if (rc < 0) {
+            assert_shouted(e1.msg, e2.msg);
+            /* What a stored decline says can be said again. */
+            assert_string_equal(sel_unfilled(R, c[d].name, a), e1.msg);
+            assert_string_equal(sel_unfilled(&T, c[d].name, a), e2.msg);
+        }
+        c[d].excluded = was;
+    }
+    /* The first size candidates in input order: often a selection that breaks some rule. */
+    size_t pick[64], m = (size_t)R->size < n ? (size_t)R->size : n;
+    for (size_t i = 0; i < m; i++) pick[i] = i;
+    bool ok = sel_satisfies(c, n, R, pick, m, &e1);
+    assert_int_equal(sel_satisfies(c, n, &T, pick, m, &e2), ok);
+    if (!ok) assert_shouted(e1.msg, e2.msg);
+}
+
+static void test_every_sentence_through_the_translator(void **state)
+{
+    (void)state;
+    struct shouting sh = {.calls = 0};
+    arena_init(&sh.a, 1 << 16);
+    struct arena a;
+    arena_init(&a, 1 << 16);
+    /* Random instances, unnamed ("candidate 3") and named. */
+    struct rng g;
+    rng_seed(&g, 31);
+    static const char *const names[] = {"ASH", "BIRCH", "CEDAR", "DOGWOOD", "ELM", "FIR", "GUM", "HAZEL"};
+    for (int round = 0; round < 2000; round++) {
+        struct sel_candidate c[32];
+        struct sel_rules R;
+        size_t n = 4 + rng_below(&g, 20);
+        random_instance(&g, c, n, &R);
+        if (round % 2)
+            for (size_t i = 0; i < n; i++) c[i].name = names[i % 8];
+        R.explain_out = n; /* every one left out explained */
+        said_alike(&sh, c, n, &R, &a);
+        arena_reset(&a);
+    }
+    /* The named cases of the tests above, upper-cased. */
+    struct sel_candidate c[] = {
+        CAND("ASH", "FR", false, false, 90), CAND("BIRCH", "FR", false, true, 80), CAND("CEDAR", "FR", true, false, 70),
+        CAND("DOGWOOD", "PL", false, false, 60), CAND("ELM", "PL", false, true, 50), CAND("FIR", "RO", true, true, 40),
+    };
+    struct sel_rules cases[] = {
+        {.size = 4, .max_per_country = 1},
+        {.size = 4, .min_informal = 3, .min_rural_share = 1},
+        {.size = 1, .min_informal = 2, .min_rural_share = 1},
+        {.size = 2, .min_need = 95},
+        {.size = 10, .min_need = 55},
+        {.size = 3, .max_per_country = 1, .min_informal = 2, .min_rural_share = 0.5},
+        {.size = 3, .max_per_country = 1, .min_informal = 1, .min_rural_share = 0.4},
+        {.size = 2, .min_informal = 1, .min_rural_share = 0.5},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) said_alike(&sh, c, 6, &cases[k], &a);
+    struct sel_candidate combination[] = {
+        CAND("ASH", "PL", false, true, 90), CAND("BIRCH", "FR", false, true, 80), CAND("CEDAR", "PL", true, false, 70),
+        CAND("DOGWOOD", "FR", true, true, 60), CAND("ELM", "FR", true, true, 50), CAND("FIR", "RO", false, false, 40),
+    };
+    said_alike(&sh, combination, 6,
+               &(struct sel_rules){.size = 3, .max_per_country = 1, .min_informal = 2, .min_rural_share = 0.5}, &a);
+    struct sel_candidate explained[] = {
+        CAND("ASH", "FR", false, false, 95), CAND("BIRCH", "FR", false, false, 90), CAND("CEDAR", "FR", false, false, 85),
+        CAND("DOGWOOD", "PL", false, false, 80), CAND("ELM", "PL", true, false, 30), CAND("FIR", "RO", false, false, 75),
+        CAND("GUM", "RO", false, false, 20), CAND("HAZEL", "DE", false, false, 99),
+    };
+    explained[7].consent = false;
+    said_alike(&sh, explained, 8,
+               &(struct sel_rules){.size = 4, .max_per_country = 2, .min_informal = 1, .require_consent = true}, &a);
+    explained[2].country = explained[0].country = explained[1].country = NULL; /* a cap for a country with no code */
+    said_alike(&sh, explained, 8,
+               &(struct sel_rules){.size = 4, .max_per_country = 2, .min_informal = 1, .require_consent = true}, &a);
+    /* One rule to relax (the informal minimum); only pairs of rules; both kinds held back by the cap;
+     * informal ones held back by a cap of 2; more informal ones asked for than places. */
+    struct sel_candidate one_rule[] = {
+        CAND("A", "PL", false, true, 40), CAND("B", "FR", false, true, 90), CAND("C", "PL", true, false, 30),
+        CAND("D", "PL", false, true, 80), CAND("E", "DE", false, false, 90),
+    };
+    one_rule[3].forced = one_rule[4].forced = true;
+    said_alike(&sh, one_rule, 5,
+               &(struct sel_rules){.size = 3, .max_per_country = 1, .min_informal = 1, .min_rural_share = 0.5}, &a);
+    struct sel_candidate pairs[] = {
+        CAND("A", "FR", false, false, 40), CAND("B", "DE", false, false, 60), CAND("C", "DE", true, false, 30),
+        CAND("D", "DE", false, true, 60),
+    };
+    pairs[1].forced = true;
+    said_alike(&sh, pairs, 4,
+               &(struct sel_rules){.size = 2, .max_per_country = 1, .min_informal = 1, .min_rural_share = 0.25}, &a);
+    struct sel_candidate both[] = {
+        CAND("X", "FR", true, true, 90), CAND("Y", "FR", true, true, 85), CAND("P", "PL", true, false, 80),
+        CAND("D", "DE", false, true, 75), CAND("R", "RO", true, false, 70), CAND("Q", "AT", false, true, 65),
+    };
+    said_alike(&sh, both, 6,
+               &(struct sel_rules){.size = 4, .max_per_country = 1, .min_informal = 3, .min_rural_share = 0.75}, &a);
+    struct sel_candidate capped[] = {
+        CAND("I", "FR", true, false, 90), CAND("J", "FR", true, false, 85), CAND("K", "FR", true, false, 80),
+        CAND("P", "PL", false, false, 75), CAND("D", "DE", false, false, 70),
+    };
+    said_alike(&sh, capped, 5, &(struct sel_rules){.size = 3, .max_per_country = 2, .min_informal = 3}, &a);
+    said_alike(&sh, capped, 5, &(struct sel_rules){.size = 2, .min_informal = 3}, &a);
+    /* Forced inclusions: over a country's cap (one country without a code), without consent, excluded too. */
+    struct sel_candidate f[6];
+    memcpy(f, c, sizeof f);
+    f[0].forced = f[1].forced = f[2].forced = true;
+    f[3].country = f[4].country = f[5].country = NULL;
+    f[3].forced = f[4].forced = f[5].forced = true;
+    said_alike(&sh, f, 6, &(struct sel_rules){.size = 6, .max_per_country = 2}, &a);
+    f[2].forced = f[3].forced = false;
+    f[4].consent = false;
+    f[5].forced = f[5].excluded = true;
+    said_alike(&sh, f, 6, &(struct sel_rules){.size = 4, .require_consent = true}, &a);
+    /* Rules that make no sense, and a score out of range, named and not. */
+    said_alike(&sh, c, 6, &(struct sel_rules){.size = 0}, &a);
+    said_alike(&sh, c, 6, &(struct sel_rules){.size = 2, .max_per_country = -1}, &a);
+    said_alike(&sh, c, 6, &(struct sel_rules){.size = 2, .min_rural_share = 2}, &a);
+    said_alike(&sh, c, 6, &(struct sel_rules){.size = 2, .min_informal = -1}, &a);
+    said_alike(&sh, c, 6, &(struct sel_rules){.size = 2, .min_need = NAN}, &a);
+    /* Selections that name no candidate, or one twice; a decline by one not selected. */
+    struct sel_rules T = {.size = 2, .translate = shout, .translate_ctx = &sh}, R = {.size = 2};
+    const size_t twice[] = {0, 0}, stranger[] = {0, 9};
+    struct err e1, e2;
+    size_t rep;
+    assert_false(sel_satisfies(c, 6, &R, twice, 2, &e1));
+    assert_false(sel_satisfies(c, 6, &T, twice, 2, &e2));
+    assert_shouted(e1.msg, e2.msg);
+    assert_false(sel_satisfies(c, 6, &R, stranger, 2, &e1));
+    assert_false(sel_satisfies(c, 6, &T, stranger, 2, &e2));
+    assert_shouted(e1.msg, e2.msg);
+    assert_int_equal(sel_replacement(c, 6, &R, twice, 1, 3, &rep, &e1), ERR_INVALID);
+    assert_int_equal(sel_replacement(c, 6, &T, twice, 1, 3, &rep, &e2), ERR_INVALID);
+    assert_shouted(e1.msg, e2.msg);
+    f[0].score = 150;
+    said_alike(&sh, f, 6, &(struct sel_rules){.size = 2}, &a);
+    f[0].name = NULL;
+    said_alike(&sh, f, 6, &(struct sel_rules){.size = 2}, &a);
+    /* Every sentence came through the translator, and the translator was asked for many patterns. */
+    print_message("# %zu calls, %zu distinct patterns\n", sh.calls, sh.nseen);
+    assert_true(sh.nseen >= 85);
+    arena_free(&a);
+    arena_free(&sh.a);
+}
+
+/* A translator that has no answer (NULL) leaves the English. */
+static const char *no_answer(void *ctx, const char *msgid)
+{
+    (void)msgid;
+    (*(size_t *)ctx)++;
+    return NULL;
+}
+
+static void test_no_translation_is_english(void **state)
+{
+    (void)state;
+    struct arena a;
+    arena_init(&a, 1 << 16);
+    struct err e;
+    struct sel_result r;
+    size_t calls = 0;
+    struct sel_candidate c[] = {
+        CAND("Ash", "FR", false, false, 90), CAND("Birch", "FR", false, true, 80), CAND("Cedar", "PL", true, false, 70),
+    };
+    struct sel_rules R = {.size = 2, .min_informal = 1, .translate = no_answer, .translate_ctx = &calls};
+    assert_int_equal(sel_run(c, 3, &R, &a, &r, &e), 0);
+    assert_true(calls > 0);
+    assert_string_equal(r.why[0].text, "Need score 90.0 (rank 1 of 3): among the 2 highest of the 3 eligible.");
+    assert_string_equal(r.why[1].text, "Need score 70.0 (rank 3 of 3): chosen to meet the minimum of 1 informal "
+                                       "institution.");
+    arena_free(&a);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -519,6 +773,8 @@ int main(void)
         cmocka_unit_test(test_infeasible_combination),
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_ties),
+        cmocka_unit_test(test_every_sentence_through_the_translator),
+        cmocka_unit_test(test_no_translation_is_english),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

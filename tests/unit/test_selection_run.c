@@ -4,7 +4,7 @@
  * result (and noticing a stored result that was tampered with), invitations with single-use links
  * through the outbox, a decline promoting the best replacement that keeps every rule (checked with
  * sel_satisfies), a decline that nobody can replace reported on the place, expired and withdrawn
- * links, and the exports' rows. Candidates are built here; the need index is not involved. */
+ * links, the exports' rows, and the stored English sentences said again in another language. Candidates are built here; the need index is not involved. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -198,6 +198,25 @@ static const struct selrun_link *link_of(const struct selrun_link *links, size_t
     return NULL;
 }
 
+/* A stand-in catalogue: every pattern in guillemets. */
+static const char *quoted(void *a, const char *msgid)
+{
+    return arena_printf(a, "«%s»", msgid);
+}
+
+/* s without its guillemets: the English a quoted sentence was made from. */
+static const char *unquoted(struct arena *a, const char *s)
+{
+    char *out = arena_strdup(a, s), *w = out;
+    for (const char *p = s; *p;) {
+        if (strncmp(p, "«", strlen("«")) == 0) p += strlen("«");
+        else if (strncmp(p, "»", strlen("»")) == 0) p += strlen("»");
+        else *w++ = *p++;
+    }
+    *w = '\0';
+    return out;
+}
+
 /* ---- storage ---- */
 
 static void test_stored_and_frozen(void **state)
@@ -347,6 +366,61 @@ static void test_confirm_freezes_and_verify_notices_tampering(void **state)
     assert_string_equal(reload(f, other)->status, "discarded");
     assert_int_equal(selrun_discard(f->t.st, &f->t.a, reload(f, other), &coordinator, &f->t.e), ERR_CONFLICT);
     assert_string_equal(reload(f, run)->status, "confirmed");
+}
+
+/* The stored English sentences said again through a translator, only while the run made again in
+ * English says the same; the stored ones otherwise. */
+static void test_explain_in_another_language(void **state)
+{
+    struct fixture *f = *state;
+    struct arena *a = &f->t.a;
+    struct selrun_rules rules;
+    selrun_rules_default(&f->p, &rules);
+    struct selection_run *run = make_run(f, &rules);
+    struct selrun_explained x;
+    assert_int_equal(selrun_explain(run, a, quoted, a, &x, &f->t.e), 0);
+    assert_true(x.same);
+    assert_null(x.why);
+    assert_true(x.translated);
+    assert_int_equal(x.result.nchosen, run->result.nchosen);
+    assert_true(run->result.nchosen > 0 && run->result.nout > 0);
+    for (size_t i = 0; i < x.result.nchosen; i++) {
+        assert_int_equal(x.result.why[i].cand, run->result.why[i].cand);
+        assert_true(strncmp(x.result.why[i].text, "«", strlen("«")) == 0);
+        assert_string_equal(unquoted(a, x.result.why[i].text), run->result.why[i].text);
+    }
+    for (size_t i = 0; i < x.result.nout; i++) {
+        assert_true(strncmp(x.result.out[i].text, "«", strlen("«")) == 0);
+        assert_string_equal(unquoted(a, x.result.out[i].text), run->result.out[i].text);
+    }
+    /* The stored record is untouched, and without a translator the stored sentences are given. */
+    assert_null(strstr(query_text(&f->t, "SELECT result FROM selection_runs WHERE id = ?", run->id), "«"));
+    assert_int_equal(selrun_explain(run, a, NULL, NULL, &x, &f->t.e), 0);
+    assert_false(x.translated);
+    assert_ptr_equal(x.result.why, run->result.why);
+    /* A stored sentence that the run made again does not say: the stored English stands. */
+    const char *kept = run->result.why[0].text;
+    run->result.why[0].text = "Chosen by hand.";
+    assert_int_equal(selrun_explain(run, a, quoted, a, &x, &f->t.e), 0);
+    assert_true(x.same);
+    assert_false(x.translated);
+    assert_string_equal(x.result.why[0].text, "Chosen by hand.");
+    run->result.why[0].text = kept;
+    /* A result that differs: what differs is said through the translator, and the stored sentences stand. */
+    run->result.reserve[0] = run->result.reserve[1];
+    assert_int_equal(selrun_explain(run, a, quoted, a, &x, &f->t.e), 0);
+    assert_false(x.same);
+    assert_false(x.translated);
+    assert_true(strncmp(x.why, "«The reserve list differs: now ", strlen("«The reserve list differs: now ")) == 0);
+    assert_ptr_equal(x.result.why, run->result.why);
+    /* The problems of rules that cannot be met. */
+    rules.min_informal = 4;
+    struct selection_run *stuck = make_run(f, &rules);
+    assert_int_equal(selrun_explain(stuck, a, quoted, a, &x, &f->t.e), 0);
+    assert_true(x.translated);
+    assert_int_equal(x.result.nproblems, stuck->result.nproblems);
+    assert_string_equal(x.result.problems[0],
+                        "«At least 4 informal institutions are asked for, but only 3 eligible ones are informal.»");
 }
 
 /* ---- invitations ---- */
@@ -545,6 +619,14 @@ static void test_no_replacement_keeps_the_rules(void **state)
     assert_non_null(strstr(out.unfilled, "No institution left out can take the place of Cedar School"));
     run = reload(f, run);
     assert_string_equal(selrun_place_of(run, cedar->institution_id)->note, out.unfilled);
+    /* The note in another language; one that is not sel_replacement's sentence stays as stored. */
+    struct selrun_place pl = *selrun_place_of(run, cedar->institution_id);
+    assert_string_equal(selrun_place_note(run, &pl, NULL, NULL, &f->t.a), out.unfilled);
+    assert_string_equal(selrun_place_note(run, &pl, quoted, &f->t.a, &f->t.a),
+                        "«No institution left out can take the place of Cedar School without breaking a rule; the "
+                        "selection has to be run again.»");
+    pl.note = "Written by hand.";
+    assert_string_equal(selrun_place_note(run, &pl, quoted, &f->t.a, &f->t.a), "Written by hand.");
     assert_int_equal(run->ninvitations, 2);
     assert_int_equal(query_int(&f->t, "SELECT count(*) FROM audit_log WHERE action = 'selection.promote'", NULL), 0);
 }
@@ -641,6 +723,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_rules_store_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_infeasible_stored_not_confirmable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_confirm_freezes_and_verify_notices_tampering, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_explain_in_another_language, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invite_accept_decline_promote, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_replacement_keeps_the_rules, setup, teardown),
