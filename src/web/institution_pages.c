@@ -363,6 +363,31 @@ static void detail_page(struct http_request *req, struct http_response *res)
         }
         html_lit(b, "</ul>");
     }
+    /* Its pilot pages, each for those the policy lets read it. */
+    struct policy_target own = {.institution_id = inst.id};
+    const struct who_may {
+        enum policy_action action;
+        const char *path, *label;
+    } pilot[] = {
+        {POLICY_REPORT_INSTITUTION, "report", N_("Institution report")},
+        {POLICY_TRAINING_VIEW, "curriculum", N_("Curriculum plan")},
+        {POLICY_DELIVERY_CONFIRM, "delivery", N_("Devices delivered")},
+    };
+    bool any = false;
+    for (size_t i = 0; i < sizeof pilot / sizeof pilot[0]; i++) {
+        if (!policy_allows(web_state(req)->who, pilot[i].action, &own)) continue;
+        if (any) html_lit(b, " · ");
+        else html_lit(b, "<p>");
+        any = true;
+        html_lit(b, "<a href=\"/institutions/");
+        html_attr(b, inst.id);
+        html_lit(b, "/");
+        html_attr(b, pilot[i].path);
+        html_lit(b, "\">");
+        html_text(b, T(req, pilot[i].label));
+        html_lit(b, "</a>");
+    }
+    if (any) html_lit(b, "</p>");
     register_institution_extras(req, res, &inst); /* its contacts' accounts, its status (web/register_pages.h) */
     layout_end(req, res);
 }

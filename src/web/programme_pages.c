@@ -511,6 +511,10 @@ static void programme_overview(struct http_request *req, struct http_response *r
     if (policy_allows(web_state(req)->who, POLICY_FEEDBACK_VIEW, NULL)) /* web/feedback_pages.c */
         back_link(b, programme_url(req, p, "/feedback"), T(req, "Baseline against endline: what changed"));
     if (manage) back_link(b, programme_url(req, p, "/codes"), T(req, "Respondent codes"));
+    if (policy_allows(web_state(req)->who, POLICY_REPORT_PROGRAMME, NULL)) /* web/report_pages.c */
+        back_link(b, programme_url(req, p, "/report"), T(req, "Programme report"));
+    if (policy_allows(web_state(req)->who, POLICY_DASHBOARD_VIEW, NULL))
+        back_link(b, programme_url(req, p, "/dashboard"), T(req, "Dashboard"));
     layout_end(req, res);
 }
 

@@ -160,6 +160,20 @@ static const struct route_action table[] = {
     {HTTP_GET, "/institutions/{id}/curriculum", POLICY_TRAINING_VIEW, false},
     {HTTP_POST, "/institutions/{id}/curriculum", POLICY_TRAINING_MANAGE, false},
 
+    /* Reports and the dashboard (web/report_pages.c): an institution's contact reads only their
+     * own institution's report, which the handler asks again with the record; the programme's
+     * zip is pseudonymised unless the reader may also EXPORT_FULL. */
+    {HTTP_GET, "/programmes/{slug}/report", POLICY_REPORT_PROGRAMME, false},
+    {HTTP_GET, "/programmes/{slug}/report.csv", POLICY_REPORT_PROGRAMME, false},
+    {HTTP_GET, "/programmes/{slug}/report.xlsx", POLICY_REPORT_PROGRAMME, false},
+    {HTTP_GET, "/programmes/{slug}/report.json", POLICY_REPORT_PROGRAMME, false},
+    {HTTP_GET, "/programmes/{slug}/dashboard", POLICY_DASHBOARD_VIEW, false},
+    {HTTP_GET, "/programmes/{slug}/export.zip", POLICY_EXPORT_PSEUDONYMISED, false},
+    {HTTP_GET, "/institutions/{id}/report", POLICY_REPORT_INSTITUTION, false},
+    {HTTP_GET, "/institutions/{id}/report.csv", POLICY_REPORT_INSTITUTION, false},
+    {HTTP_GET, "/institutions/{id}/report.xlsx", POLICY_REPORT_INSTITUTION, false},
+    {HTTP_GET, "/institutions/{id}/report.json", POLICY_REPORT_INSTITUTION, false},
+
     {HTTP_GET, "/admin/outbox", POLICY_OUTBOX_VIEW, false},
     /* Everything of the audit trail and of the privacy tools, whatever its address below these:
      * administrators only (the policy says so for both actions). */

@@ -26,6 +26,7 @@
 #include "web/survey.h"
 #include "web/training_pages.h"
 #include "web/curriculum_pages.h"
+#include "web/report_pages.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ static void build_routes(struct router *r)
     selection_routes(r);
     training_routes(r);
     curriculum_routes(r);
+    report_routes(r);
 }
 
 int web_init(const struct web_config *config, struct err *e)

@@ -950,6 +950,84 @@ test('selection: the confirmed run explains itself; impossible rules are named; 
   check(problems.length === 0, problems.join('; '));
 }, 60_000);
 
+// ---- reports (issue 6): printed to PDF on A4 ---------------------------------------------------
+
+// A4 in PDF points, as Chromium writes it (210 x 297 mm: 595.28 x 841.89, Chromium rounds up).
+function pdfPages(pdf) {
+  const text = pdf.toString('latin1');
+  const pages = (text.match(/\/Type\s*\/Page(?![a-zA-Z])/g) || []).length;
+  const box = text.match(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/);
+  return { pages, width: box ? Number(box[1]) : 0, height: box ? Number(box[2]) : 0 };
+}
+
+// Prints the page to PDF (A4) and checks it; then looks at the first printed page as a reader
+// would: the print stylesheet applied (no header, navigation or footer), the heading at the top
+// and wanted (a locator) within the first A4 page.
+async function printReport(page, name, wanted) {
+  const pdf = await page.pdf({ format: 'A4' });
+  fs.writeFileSync(path.join(outDir, `${name}.pdf`), pdf);
+  const p = pdfPages(pdf);
+  check(pdf.subarray(0, 5).toString() === '%PDF-', `${name}: not a PDF`);
+  check(p.pages >= 1, `${name}: the PDF has no page`);
+  check(Math.abs(p.width - 595.3) < 2 && Math.abs(p.height - 841.9) < 2, `${name}: the page is ${p.width} x ${p.height} pt, not A4`);
+  // A4 at 96 px per inch, less the report's margins (15 and 16 mm): what page one holds.
+  await page.setViewportSize({ width: 794, height: 1123 });
+  await page.emulateMedia({ media: 'print' });
+  for (const sel of ['header.top', 'nav.main', 'footer', '.noprint'])
+    for (const el of await page.locator(sel).all())
+      check(!(await el.isVisible()), `${name}: "${sel}" shows in print`);
+  const h1 = await page.locator('main h1').boundingBox();
+  check(h1 && h1.y < 120, `${name}: the heading is not at the top of page one (y = ${h1 && h1.y})`);
+  const pageOne = 1123 - Math.round((31 / 25.4) * 96);
+  const box = await wanted.boundingBox();
+  check(box && box.y + box.height <= pageOne, `${name}: ${await wanted.evaluate((e) => e.tagName)} ends at ${box && box.y + box.height} px, past page one (${pageOne} px)`);
+  await page.screenshot({ path: path.join(outDir, `${name}-page1.png`), clip: { x: 0, y: 0, width: 794, height: 1123 } });
+  return p;
+}
+
+test('report: the programme report prints on A4, its key figures on page one', async (t) => {
+  const page = await newPage(t);
+  await page.goto('/programmes/bridging-2026/report');
+  await signInHere(page, 'coordinator@demo.edubridge.test');
+  check((await h1Text(page)) === 'Programme report', `the report's heading is ${await h1Text(page)}`);
+  const text = await page.locator('main').innerText();
+  for (const want of ['Key figures', 'Coverage', 'Devices', 'Teacher training', 'Baseline and endline'])
+    check(text.includes(want), `the programme report does not say "${want}"`);
+  check((await page.locator('main svg.bars').count()) >= 2, 'the programme report draws no bar chart');
+  check(!/style=/.test(await page.locator('main').innerHTML()), 'a style attribute: the CSP would refuse it');
+  const problems = [];
+  const lesser = [];
+  await axeProblems(page, 'programme report', problems, lesser);
+  await page.setViewportSize({ width: 320, height: 640 });
+  const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(sw <= 320, `the programme report at 320 px: scrollWidth ${sw} > 320`);
+  const p = await printReport(page, 'report-programme', page.locator('main .keyfigures'));
+  check(p.pages >= 2, `the programme report printed on ${p.pages} page(s)`);
+  for (const l of lesser) console.log(`# axe, minor or moderate: ${l}`);
+  check(problems.length === 0, problems.join('; '));
+}, 60_000);
+
+test('report: an institution report prints on A4, its profile on page one', async (t) => {
+  const page = await newPage(t);
+  await page.goto('/institutions?status=accepted');
+  await signInHere(page, 'coordinator@demo.edubridge.test');
+  const href = await page.locator('main table a[href^="/institutions/0"]').first().getAttribute('href');
+  check(href, 'no accepted institution in the register');
+  const res = await page.goto(`${href}/report`);
+  check(res.status() === 200, `the institution report answered ${res.status()}`);
+  const lead = await page.locator('main .lead').innerText();
+  check(lead.includes('Institution report'), `the report's lead is "${lead}"`);
+  const text = await page.locator('main').innerText();
+  for (const want of ['Profile', 'Need index', 'Devices'])
+    check(text.includes(want), `the institution report does not say "${want}"`);
+  const problems = [];
+  const lesser = [];
+  await axeProblems(page, 'institution report', problems, lesser);
+  await printReport(page, 'report-institution', page.locator('#h-profile'));
+  for (const l of lesser) console.log(`# axe, minor or moderate: ${l}`);
+  check(problems.length === 0, problems.join('; '));
+}, 60_000);
+
 // ---- the run ----------------------------------------------------------------------------------
 
 async function main() {
