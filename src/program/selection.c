@@ -878,8 +878,22 @@ static void classify(struct ctx *X)
                                 X->n, excluded, no_consent, no_score, low));
 }
 
+static int run(const struct sel_candidate *c, size_t n, const struct sel_rules *R, struct arena *a,
+               struct sel_result *r, struct err *e);
+
+/* GLPK keeps an environment per thread, made at its first call and freed only by glp_free_env: a
+ * server's worker thread would carry it until it ends and leak it then. Each run frees it, so
+ * nothing of GLPK outlives a run (every problem it made is deleted by then). */
 int sel_run(const struct sel_candidate *c, size_t n, const struct sel_rules *R, struct arena *a, struct sel_result *r,
             struct err *e)
+{
+    int rc = run(c, n, R, a, r, e);
+    glp_free_env();
+    return rc;
+}
+
+static int run(const struct sel_candidate *c, size_t n, const struct sel_rules *R, struct arena *a,
+               struct sel_result *r, struct err *e)
 {
     if (check_rules(c, n, R, e) < 0) return ERR_INVALID;
     memset(r, 0, sizeof *r);
