@@ -78,7 +78,16 @@ static int demo_campaign(struct store *st, struct arena *a, struct err *e)
         return 0;
     }
     if (strcmp(p->id, demo_programme_id) != 0) return 0;
-    if (campaign_find(st, a, p->id, id, &found, e) == 0) return 0;
+    if (campaign_find(st, a, p->id, id, &found, e) == 0) {
+        /* Demo databases made before the campaign was left open closed it on 2026-03-27, which
+         * closes the demo's survey today: open its end again, once. */
+        if (found->closes_on && strcmp(found->closes_on, "2026-03-27") == 0) {
+            struct campaign open = *found;
+            open.closes_on = NULL;
+            return campaign_update(st, a, p, &open, NULL, e) < 0 ? -1 : 0;
+        }
+        return 0;
+    }
     if (e->code != ERR_NOT_FOUND) return -1;
     err_clear(e);
     struct campaign c = {
