@@ -817,8 +817,8 @@ int inst_list(struct store *st, struct arena *a, const struct inst_filter *f, in
     if (rc == 1) *total = store_col_int(s, 0);
     store_done(s);
     if (rc < 0) return -1;
-    /* The need index has no stored score yet: "need" sorts by name until it does (the hook for
-     * the ranking pages). Unknown numbers sort last either way. */
+    /* "need" is ordered by the caller from the need index (program/assessment.h, a layer that reads
+     * this one): here it is the name order. Unknown numbers sort last either way. */
     const char *key = f->sort == INST_SORT_COUNTRY    ? "country IS NULL, country %s, name_key"
                       : f->sort == INST_SORT_LEARNERS ? "learners IS NULL, learners %s, name_key"
                       : f->sort == INST_SORT_DEVICES  ? "devices IS NULL, devices %s, name_key"

@@ -135,7 +135,8 @@ enum inst_sort { INST_SORT_NAME, INST_SORT_COUNTRY, INST_SORT_LEARNERS, INST_SOR
 struct inst_filter {
     const char *country, *kind, *status; /* NULL or "": any */
     const char *q;                       /* a part of the name */
-    enum inst_sort sort;                 /* INST_SORT_NEED: falls back to name until need scores exist */
+    enum inst_sort sort;                 /* INST_SORT_NEED: name order here; web/institution_pages.c orders by
+                                            the need index (program/assessment.h), which lives above */
     bool descending;
 };
 

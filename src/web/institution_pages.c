@@ -4,6 +4,7 @@
 #include "base/timeutil.h"
 #include "forms/sheet.h"
 #include "html/html.h"
+#include "program/assessment.h"
 #include "program/institutions.h"
 #include "web/access.h"
 #include "web/audit_pages.h"
@@ -12,6 +13,7 @@
 #include "web/register_pages.h"
 #include "web/web.h"
 
+#include <math.h>
 #include <sodium.h>
 #include <string.h>
 #include <strings.h>
@@ -121,6 +123,7 @@ static void filter_form(struct http_request *req, struct strbuf *b, const struct
     option(b, "country", T(req, "Country"), q->sort);
     option(b, "learners", T(req, "Learners"), q->sort);
     option(b, "devices", T(req, "Devices"), q->sort);
+    option(b, "need", T(req, "Need score"), q->sort);
     html_lit(b, "</select></div>");
     select_open(req, b, "order", T(req, "Order"));
     option(b, "asc", T(req, "Ascending"), q->f.descending ? "desc" : "asc");
@@ -185,6 +188,67 @@ static void list_table(struct http_request *req, struct strbuf *b, const struct 
     html_lit(b, "</tbody></table></div>");
 }
 
+struct need_order {
+    const double *score; /* per institution of the page's list, NaN: none */
+};
+
+/* Most need first; without a score last; equal scores by name (the order the list came in). */
+static int by_need_cmp(const void *x, const void *y, void *ctx)
+{
+    const struct need_order *o = ctx;
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    double a = o->score[i], b = o->score[j];
+    bool sa = !isnan(a), sb = !isnan(b);
+    if (sa != sb) return sa ? -1 : 1;
+    if (sa && a != b) return a > b ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+/* The page of the register in need order: the need index of the newest needs-survey campaign of
+ * any programme (program/assessment.h), computed over every institution that matches the
+ * filters. Without such a campaign, the name order, and *campaign NULL. */
+static int list_by_need(struct http_request *req, const struct list_query *q, struct institution **page, size_t *n,
+                        int64_t *total, const struct campaign **campaign, struct err *e)
+{
+    struct store *st = web_state(req)->store;
+    struct inst_filter f = q->f;
+    f.sort = INST_SORT_NAME;
+    f.descending = false;
+    struct institution *all;
+    size_t nall;
+    if (inst_list(st, req->arena, &f, 0, 0, &all, &nall, total, e) < 0) return -1;
+    if (inst_list(st, req->arena, &f, 0, (int)(*total > INT32_MAX ? INT32_MAX : *total), &all, &nall, total, e) < 0)
+        return -1;
+    struct campaign *c = NULL;
+    struct assessment as;
+    struct err ne;
+    err_clear(&ne);
+    if (assess_needs_campaign(st, req->arena, NULL, &c, &ne) == 0 && assess_compute(st, req->arena, c, false, &as, &ne) == 0)
+        *campaign = c;
+    size_t *order = arena_alloc(req->arena, (nall ? nall : 1) * sizeof *order);
+    double *score = arena_alloc(req->arena, (nall ? nall : 1) * sizeof *score);
+    for (size_t i = 0; i < nall; i++) {
+        order[i] = i;
+        long r = *campaign ? assess_find(&as, all[i].id) : -1;
+        score[i] = r >= 0 ? as.rows[r].score : NAN;
+    }
+    struct need_order ctx = {score};
+    if (*campaign) qsort_r(order, nall, sizeof *order, by_need_cmp, &ctx);
+    /* As every other sort: ascending is the lowest score first, descending the most need first. */
+    bool least_first = !q->f.descending && *campaign;
+    size_t from = (size_t)(q->page - 1) * PER_PAGE;
+    *n = 0;
+    *page = arena_calloc(req->arena, PER_PAGE, sizeof **page);
+    /* Least need first: the scored ones reversed, those without a score still last. */
+    size_t scored = 0;
+    while (least_first && scored < nall && !isnan(score[order[scored]])) scored++;
+    for (size_t k = from; k < nall && *n < PER_PAGE; k++) {
+        size_t at = least_first && k < scored ? order[scored - 1 - k] : order[k];
+        (*page)[(*n)++] = all[at];
+    }
+    return 0;
+}
+
 static void list_page(struct http_request *req, struct http_response *res)
 {
     struct list_query q = {0};
@@ -197,7 +261,7 @@ static void list_page(struct http_request *req, struct http_response *res)
     q.f.descending = order && strcmp(order, "desc") == 0;
     int sort = q.sort ? inst_sort_parse(q.sort) : INST_SORT_NAME;
     if (sort < 0) {
-        page_error(req, res, 400, T(req, "Sort by name, country, learners or devices."));
+        page_error(req, res, 400, T(req, "Sort by name, country, learners, devices or need."));
         return;
     }
     q.f.sort = (enum inst_sort)sort;
@@ -218,8 +282,11 @@ static void list_page(struct http_request *req, struct http_response *res)
     struct institution *list;
     size_t n;
     int64_t total;
-    if (inst_list(web_state(req)->store, req->arena, &q.f, (q.page - 1) * PER_PAGE, PER_PAGE, &list, &n, &total,
-                  &e) < 0) {
+    const struct campaign *by_need = NULL;
+    int rc = q.f.sort == INST_SORT_NEED ? list_by_need(req, &q, &list, &n, &total, &by_need, &e)
+                                        : inst_list(web_state(req)->store, req->arena, &q.f, (q.page - 1) * PER_PAGE,
+                                                    PER_PAGE, &list, &n, &total, &e);
+    if (rc < 0) {
         log_error("institutions list: %s", e.msg);
         page_error(req, res, 503, NULL);
         return;
@@ -251,6 +318,15 @@ static void list_page(struct http_request *req, struct http_response *res)
     filter_form(req, b, &q);
     html_lit(b, "<p>");
     html_text(b, arena_printf(req->arena, T(req, "Institutions found: %lld."), (long long)total));
+    if (q.f.sort == INST_SORT_NEED) {
+        html_lit(b, " ");
+        if (by_need) {
+            html_text(b, arena_printf(req->arena, T(req, "In order of need as the need index of %s puts it; those without a score come last."),
+                                      by_need->name));
+        } else {
+            html_text(b, T(req, "No needs-survey campaign has a need index yet: in order of name."));
+        }
+    }
     html_lit(b, "</p>");
     if (n) list_table(req, b, list, n);
     pager(req, b, &q, (total + PER_PAGE - 1) / PER_PAGE);

@@ -91,6 +91,25 @@ class NeedPages(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn('aria-current="page">2<', body.decode())
 
+    def test_the_register_sorts_by_need(self):
+        rows = self.ranking_csv()
+        scored = [r for r in rows if r['score']]
+        status, _, body = self.coord.get('/institutions?sort=need&order=desc')
+        self.assertEqual(status, 200)
+        page = body.decode()
+        self.assertIn('In order of need as the need index of', text_of(body))
+        names = [html.unescape(n) for n in re.findall(r'<a href="/institutions/[0-9a-f-]{36}">([^<]+)</a>', page)]
+        self.assertEqual(names[:5], [r['name'] for r in scored[:5]])
+        status, _, body = self.coord.get('/institutions?sort=need&order=asc')
+        names = [html.unescape(n) for n in re.findall(r'<a href="/institutions/[0-9a-f-]{36}">([^<]+)</a>',
+                                                      body.decode())]
+        self.assertEqual(names[:3], [r['name'] for r in reversed(scored[-3:])])
+        # Filters still apply: one country, most need first.
+        pl = [r['name'] for r in scored if r['country'] == 'PL']
+        body = self.coord.get('/institutions?sort=need&order=desc&country=PL')[2].decode()
+        names = [html.unescape(n) for n in re.findall(r'<a href="/institutions/[0-9a-f-]{36}">([^<]+)</a>', body)]
+        self.assertEqual(names[:len(pl)], pl)
+
     def test_xlsx_download(self):
         status, headers, body = self.coord.get(BASE + '.xlsx')
         self.assertEqual(status, 200)
