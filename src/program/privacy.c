@@ -550,6 +550,9 @@ int privacy_erase(struct store *st, struct arena *a, const char *email, const st
     /* A device's history names who moved it (program/devices.h): the moves stay, the name goes. */
     if (rc == 0)
         rc = run1(st, "UPDATE device_events SET by_label = '(erased)' WHERE lower(by_label) = ?", r.email, NULL, e);
+    /* A course's file names who uploaded it (program/training.h): the file stays, the name goes. */
+    if (rc == 0)
+        rc = run1(st, "UPDATE course_files SET uploaded_by = '(erased)' WHERE lower(uploaded_by) = ?", r.email, NULL, e);
     if (rc == 0) {
         char *detail = counts_json(json_pack("{s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}", "submissions",
                                              (json_int_t)out->submissions, "answers", (json_int_t)out->answers,

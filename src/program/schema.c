@@ -9,6 +9,7 @@
 #include "program/feedback_schema.h"
 #include "program/institutions_schema.h"
 #include "program/selection_schema.h"
+#include "program/training_files_schema.h"
 #include "program/training_schema.h"
 
 const struct store_migration schema_migrations[] = {
@@ -260,6 +261,7 @@ const struct store_migration schema_migrations[] = {
     {14, "the device inventory and deliveries", DEVICES_SCHEMA_SQL}, /* program/devices_schema.h */
     {15, "training: courses, sessions, enrolments, curriculum plans", TRAINING_SCHEMA_SQL}, /* program/training_schema.h */
     {16, "respondent codes and feedback theme tags", FEEDBACK_SCHEMA_SQL}, /* program/feedback_schema.h */
+    {17, "a file for each course of the training catalogue", TRAINING_FILES_SCHEMA_SQL}, /* program/training_files_schema.h */
 };
 const size_t schema_migration_count = sizeof schema_migrations / sizeof schema_migrations[0];
 

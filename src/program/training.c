@@ -5,10 +5,12 @@
 #include "base/id.h"
 #include "base/str.h"
 #include "base/timeutil.h"
+#include "forms/attachments.h"
 #include "forms/pseudonym.h"
 #include "forms/table_out.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1346,4 +1348,203 @@ int training_person_json(struct store *st, const char *email, const char *user_i
         return -1;
     }
     return 0;
+}
+
+/* --- a course's file ------------------------------------------------------------------------------- */
+
+static bool has_bytes(const unsigned char *d, size_t n, size_t at, const char *sig, size_t k)
+{
+    return n >= at + k && memcmp(d + at, sig, k) == 0;
+}
+
+/* Whether the bytes hold needle anywhere: a ZIP's entry names are stored as they are, in each
+ * entry's header and again in the central directory. */
+static bool holds(const unsigned char *d, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; k <= n && i <= n - k; i++)
+        if (d[i] == (unsigned char)needle[0] && memcmp(d + i, needle, k) == 0) return true;
+    return false;
+}
+
+/* The type of a ZIP: OpenDocument and EPUB name it in a first, stored entry "mimetype" (their
+ * rule, so that tools can tell without unpacking); Office Open XML by its parts. */
+static const char *zip_type(const unsigned char *d, size_t n)
+{
+    static const char *const named[] = {
+        "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation", "application/epub+zip",
+    };
+    if (has_bytes(d, n, 30, "mimetype", 8))
+        for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+            size_t k = strlen(named[i]);
+            /* exactly the name, the next entry's "PK" after it: "...text" is not "...text-template" */
+            if (has_bytes(d, n, 38, named[i], k) && (n == 38 + k || d[38 + k] == 'P')) return named[i];
+        }
+    if (holds(d, n, "[Content_Types].xml")) {
+        if (holds(d, n, "word/document.xml"))
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        if (holds(d, n, "xl/workbook.xml")) return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        if (holds(d, n, "ppt/presentation.xml"))
+            return "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+    }
+    return "application/zip";
+}
+
+/* Plain text: UTF-8 (a byte order mark allowed), no control characters but tab, line ends and
+ * form feed. Text that opens as markup (HTML, SVG, XML) is refused: not a handout's plain text. */
+static bool plain_file_text(const unsigned char *d, size_t n)
+{
+    if (!str_utf8_valid((const char *)d, n)) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((d[i] < 0x20 && d[i] != '\t' && d[i] != '\n' && d[i] != '\r' && d[i] != '\f') || d[i] == 0x7F)
+            return false;
+    return true;
+}
+
+/* What refused bytes look like, as a msgid; NULL when nothing known. */
+static const char *looks_like(const unsigned char *d, size_t n)
+{
+    if (has_bytes(d, n, 0, "MZ", 2)) return N_("a Windows program (EXE or DLL)");
+    if (has_bytes(d, n, 0, "\x7F" "ELF", 4)) return N_("a Linux program (ELF)");
+    if (has_bytes(d, n, 0, "\xCF\xFA\xED\xFE", 4) || has_bytes(d, n, 0, "\xCA\xFE\xBA\xBE", 4))
+        return N_("a macOS program");
+    if (has_bytes(d, n, 0, "#!", 2)) return N_("a script");
+    if (has_bytes(d, n, 0, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
+        return N_("an old Microsoft Office file (DOC, XLS or PPT): save it as DOCX, XLSX or PPTX");
+    if (has_bytes(d, n, 0, "GIF8", 4) || (has_bytes(d, n, 0, "RIFF", 4) && has_bytes(d, n, 8, "WEBP", 4)))
+        return N_("a GIF or WebP image: save it as PNG or JPEG");
+    if (has_bytes(d, n, 0, "Rar!", 4) || has_bytes(d, n, 0, "7z\xBC\xAF\x27\x1C", 6) || has_bytes(d, n, 0, "\x1F\x8B", 2))
+        return N_("a RAR, 7z or gzip archive: send a ZIP");
+    size_t i = has_bytes(d, n, 0, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
+    if (i < n && d[i] == '<') return N_("a web page or XML document");
+    return NULL;
+}
+
+const char *training_course_file_check(const void *data, size_t len, const char **content_type,
+                                       const char **looks, int *code)
+{
+    const unsigned char *d = data;
+    *content_type = NULL;
+    *looks = NULL;
+    *code = ERR_INVALID;
+    if (!data || len == 0) return N_("The file is empty.");
+    if (len > TRAINING_FILE_MAX_BYTES) {
+        *code = ERR_LIMIT;
+        return N_("The file is larger than 8 MiB, the most a course's file may be. Give the course a file name instead and let the file travel as an offline package.");
+    }
+    const char *t = NULL;
+    if (has_bytes(d, len, 0, "%PDF-", 5)) t = "application/pdf";
+    else if (has_bytes(d, len, 0, "\x89PNG\r\n\x1a\n", 8)) t = "image/png";
+    else if (has_bytes(d, len, 0, "\xFF\xD8\xFF", 3)) t = "image/jpeg";
+    else if (has_bytes(d, len, 4, "ftyp", 4)) t = "video/mp4";
+    else if (has_bytes(d, len, 0, "PK\x03\x04", 4) || has_bytes(d, len, 0, "PK\x05\x06", 4)) t = zip_type(d, len);
+    else if (!(*looks = looks_like(d, len)) && plain_file_text(d, len)) t = "text/plain; charset=utf-8";
+    if (t) {
+        *content_type = t;
+        return NULL;
+    }
+    return *looks ? N_("This file looks like %s, which a course cannot carry. Send a PDF, ODT, ODS, ODP, DOCX, XLSX, PPTX, ZIP, PNG, JPEG, MP4, EPUB or plain text file.")
+                  : N_("The kind of this file is unknown: its first bytes are those of none of the files a course can carry (PDF, ODT, ODS, ODP, DOCX, XLSX, PPTX, ZIP, PNG, JPEG, MP4, EPUB, plain text).");
+}
+
+static int put_file(struct store *st, const char *course_id, const char *name, const char *type,
+                    const void *data, size_t len, const char *sha, const struct audit_actor *by, struct err *e)
+{
+    char now[32];
+    now_iso(now);
+    struct store_stmt *s = store_prepare(
+        st, "INSERT INTO course_files (course_id, name, content_type, size, sha256, data, uploaded_by, uploaded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (course_id) DO UPDATE SET name = excluded.name,"
+            " content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256,"
+            " data = excluded.data, uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, course_id);
+    store_bind_text(s, 2, name);
+    store_bind_text(s, 3, type);
+    store_bind_int(s, 4, (int64_t)len);
+    store_bind_text(s, 5, sha);
+    store_bind_blob(s, 6, data, len);
+    store_bind_text(s, 7, by ? by->label : NULL);
+    store_bind_text(s, 8, now);
+    int rc = store_run(s, e);
+    store_done(s);
+    if (rc < 0) return -1;
+    json_t *detail = json_pack("{s:s, s:I, s:s, s:s}", "name", name, "size", (json_int_t)len, "sha256", sha,
+                               "content_type", type);
+    const char *ids[] = {course_id};
+    return audit_record_json(st, by, "training.course_file", "course", ids, 1, detail, e);
+}
+
+int training_course_file_put(struct store *st, const char *course_id, const char *name, const void *data, size_t len,
+                             const struct audit_actor *by, struct err *e)
+{
+    const char *type, *looks;
+    int code;
+    const char *why = training_course_file_check(data, len, &type, &looks, &code);
+    if (why) {
+        if (looks) return err_set(e, (enum err_code)code, "this file looks like %s, which a course cannot carry", looks);
+        return err_set(e, (enum err_code)code, "%s", why);
+    }
+    /* The name is cleaned in an arena of its own: the caller's signature has none to lend. */
+    struct arena a;
+    arena_init(&a, 512);
+    const char *clean = attachment_clean_name(&a, name);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, data, len);
+    char sha[2 * crypto_hash_sha256_BYTES + 1];
+    sodium_bin2hex(sha, sizeof sha, digest, sizeof digest);
+    int rc = store_begin(st, e);
+    if (rc == 0) {
+        rc = exists1(st, "SELECT 1 FROM courses WHERE id = ?", course_id, e);
+        if (rc == 0) rc = err_set(e, ERR_NOT_FOUND, "there is no course %s", course_id);
+        else if (rc == 1) rc = put_file(st, course_id, clean, type, data, len, sha, by, e);
+        if (rc == 0) rc = store_commit(st, e);
+        if (rc < 0) store_rollback(st);
+    }
+    arena_free(&a);
+    return rc < 0 ? rc : 0;
+}
+
+int training_course_file_get(struct store *st, struct arena *a, const char *course_id, const char **name,
+                             const char **content_type, const void **data, size_t *len, struct err *e)
+{
+    struct store_stmt *s = store_prepare(st, "SELECT name, content_type, data FROM course_files WHERE course_id = ?", e);
+    if (!s) return -1;
+    store_bind_text(s, 1, course_id);
+    int rc = store_step(s, e);
+    if (rc == 1) {
+        *name = col_text(a, s, 0);
+        *content_type = col_text(a, s, 1);
+        size_t n = 0;
+        const void *blob = store_col_blob(s, 2, &n);
+        *data = arena_memdup(a, blob ? blob : "", n ? n : 1);
+        *len = n;
+    }
+    store_done(s);
+    if (rc < 0) return -1;
+    return rc == 1 ? 0 : err_set(e, ERR_NOT_FOUND, "course %s has no file", course_id);
+}
+
+int training_course_files(struct store *st, struct arena *a, struct training_course_file **out, size_t *n,
+                          struct err *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct store_stmt *s = store_prepare(
+        st, "SELECT course_id, name, content_type, size, sha256, uploaded_by, uploaded_at FROM course_files"
+            " ORDER BY course_id", e);
+    if (!s) return -1;
+    size_t cap = 0;
+    int rc;
+    while ((rc = store_step(s, e)) == 1) {
+        *out = grow(a, *out, *n, &cap, sizeof **out);
+        (*out)[(*n)++] = (struct training_course_file){
+            .course_id = col_text(a, s, 0), .name = col_text(a, s, 1), .content_type = col_text(a, s, 2),
+            .size = store_col_int(s, 3), .sha256 = col_text(a, s, 4), .uploaded_by = col_or_null(a, s, 5),
+            .uploaded_at = col_text(a, s, 6)};
+    }
+    store_done(s);
+    return rc < 0 ? -1 : 0;
 }

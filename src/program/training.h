@@ -310,4 +310,44 @@ int training_erase_person(struct store *st, const char *email, const char *user_
  * with its enrolments, as a new JSON array in *out (the caller's reference). */
 int training_person_json(struct store *st, const char *email, const char *user_id, json_t **out, struct err *e);
 
+/* --- a course's file (migration 17) ---------------------------------------------------------------- */
+
+/* A course may carry one file (a handout, a lesson pack) that anyone who reads the catalogue
+ * downloads. Its type is judged by its first bytes, never by its name or what the browser says:
+ * PDF, OpenDocument (ODT, ODS, ODP), Office Open XML (DOCX, XLSX, PPTX), ZIP, PNG, JPEG, MP4, EPUB
+ * or plain UTF-8 text. courses.file_name stays the offline package's name, for files too large. */
+enum { TRAINING_FILE_MAX_BYTES = 8 * 1024 * 1024 };
+
+struct training_course_file {
+    const char *course_id;
+    const char *name;          /* cleaned of any path (attachment_clean_name) */
+    const char *content_type;
+    int64_t size;
+    const char *sha256;        /* hex */
+    const char *uploaded_by;   /* a label, "(erased)" after an erasure; NULL none */
+    const char *uploaded_at;
+};
+
+/* Whether data may be a course's file. NULL with *content_type set when it may; else a msgid
+ * saying why not, and for a refused type *looks_like is a msgid naming what the bytes look like
+ * ("a Windows program (EXE)") or NULL when they look like nothing known. *code: ERR_INVALID, or
+ * ERR_LIMIT when the file is larger than TRAINING_FILE_MAX_BYTES. */
+const char *training_course_file_check(const void *data, size_t len, const char **content_type,
+                                       const char **looks_like, int *code);
+
+/* Stores data as the course's file, replacing the one it had, audited as training.course_file
+ * (name, size, sha256: never the content), in one transaction. ERR_NOT_FOUND: no such course;
+ * ERR_LIMIT: too large; ERR_INVALID: empty or of a type refused (e says which, in English).
+ * Bad input changes nothing. */
+int training_course_file_put(struct store *st, const char *course_id, const char *name, const void *data, size_t len,
+                             const struct audit_actor *by, struct err *e);
+
+/* The course's file, in a; ERR_NOT_FOUND when the course has none. */
+int training_course_file_get(struct store *st, struct arena *a, const char *course_id, const char **name,
+                             const char **content_type, const void **data, size_t *len, struct err *e);
+
+/* The files of the catalogue, without their content, by course id. */
+int training_course_files(struct store *st, struct arena *a, struct training_course_file **out, size_t *n,
+                          struct err *e);
+
 #endif

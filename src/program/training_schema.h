@@ -12,8 +12,9 @@
  * three and checked here as well as in training.c; level and the text fields are checked in
  * training.c only, so that a new level needs no rebuild of the table (SQLite cannot change a
  * CHECK). topics is a normalised list ("online safety, skills"), compared with need-index
- * domains by curriculum.c. file_name names the offline package's file; the file itself travels
- * outside edubridge (a USB stick, a hub's share).
+ * domains by curriculum.c. file_name names the offline package's file, one too large to upload,
+ * that travels outside edubridge (a USB stick, a hub's share); a file of at most 8 MiB is uploaded
+ * to the course instead and kept in course_files (migration 17, program/training_files_schema.h).
  *
  * training_sessions: one course given at a time and place (or a link) to at most capacity people.
  * The trainer is an account (trainer_user_id, role trainer) or a participant who completed an

@@ -143,6 +143,8 @@ static const struct route_action table[] = {
     {HTTP_GET, "/training.xlsx", POLICY_TRAINING_VIEW, false},
     {HTTP_GET, "/training/courses/new", POLICY_TRAINING_MANAGE, false},
     {HTTP_POST, "/training/courses/new", POLICY_TRAINING_MANAGE, false},
+    {HTTP_GET, "/training/courses/{id}/file", POLICY_TRAINING_VIEW, false},
+    {HTTP_POST, "/training/courses/{id}/file", POLICY_TRAINING_MANAGE, false},
     {HTTP_GET, "/training/import", POLICY_TRAINING_MANAGE, false},
     {HTTP_POST, "/training/import", POLICY_TRAINING_MANAGE, false},
     {HTTP_GET, "/training/sessions", POLICY_TRAINING_VIEW, false},

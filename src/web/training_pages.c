@@ -128,8 +128,47 @@ static void filter_form(struct http_request *req, struct strbuf *b, const struct
     html_lit(b, "</a></p></form>");
 }
 
-static void course_table(struct http_request *req, struct strbuf *b, const struct training_course *c, size_t n)
+/* A file's size as people read it. */
+static const char *size_label(struct http_request *req, int64_t size)
 {
+    if (size < 1024) return arena_printf(req->arena, T(req, "%d bytes"), (int)size);
+    if (size < 1024 * 1024) return arena_printf(req->arena, T(req, "%d KB"), (int)((size + 1023) / 1024));
+    return arena_printf(req->arena, T(req, "%.1f MB"), (double)size / (1024.0 * 1024.0));
+}
+
+static const struct training_course_file *file_of(const struct training_course_file *f, size_t nf, const char *id)
+{
+    for (size_t i = 0; i < nf; i++)
+        if (strcmp(f[i].course_id, id) == 0) return &f[i];
+    return NULL;
+}
+
+/* The small form that uploads (or replaces) a course's file: multipart, with the CSRF field. */
+static void course_file_form(struct http_request *req, struct http_response *res, const char *course_id,
+                             bool replace)
+{
+    struct strbuf *b = &res->body;
+    const char *fid = arena_printf(req->arena, "cf-%s", course_id);
+    html_lit(b, "<form class=\"course-file\" method=\"post\" action=\"");
+    html_url(b, arena_printf(req->arena, "/training/courses/%s/file", course_id));
+    html_lit(b, "\" enctype=\"multipart/form-data\">");
+    access_csrf_field(req, res);
+    html_lit(b, "<label for=\"");
+    html_attr(b, fid);
+    html_lit(b, "\">");
+    html_text(b, T(req, "Course file (at most 8 MiB)"));
+    html_lit(b, "</label> <input id=\"");
+    html_attr(b, fid);
+    html_lit(b, "\" name=\"file\" type=\"file\" required> <button type=\"submit\">");
+    html_text(b, replace ? T(req, "Replace the file") : T(req, "Upload the file"));
+    html_lit(b, "</button></form>");
+}
+
+static void course_table(struct http_request *req, struct http_response *res, const struct training_course *c,
+                         size_t n, const struct training_course_file *files, size_t nf)
+{
+    struct strbuf *b = &res->body;
+    bool manage = may(req, POLICY_TRAINING_MANAGE);
     html_lit(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
     html_attr(b, T(req, "Courses"));
     html_lit(b, "\"><table><thead><tr>");
@@ -152,6 +191,13 @@ static void course_table(struct http_request *req, struct strbuf *b, const struc
             html_text(b, c[i].file_name);
             html_lit(b, "</code></span>");
         }
+        const struct training_course_file *cf = file_of(files, nf, c[i].id);
+        if (cf) {
+            html_lit(b, "<br>");
+            link(b, arena_printf(req->arena, "/training/courses/%s/file", c[i].id),
+                 arena_printf(req->arena, T(req, "Download (%s, %s)"), cf->name, size_label(req, cf->size)));
+        }
+        if (manage) course_file_form(req, res, c[i].id, cf != NULL);
         if (c[i].programme_slug) {
             html_lit(b, " <span class=\"tag\">");
             html_text(b, c[i].programme_slug);
@@ -199,7 +245,11 @@ static void catalogue_page(struct http_request *req, struct http_response *res)
     html_lit(b, "<p>");
     html_text(b, arena_printf(req->arena, T(req, "Courses found: %d."), (int)n));
     html_lit(b, "</p>");
-    if (n) course_table(req, b, c, n);
+    struct training_course_file *files = NULL;
+    size_t nf = 0;
+    if (n && training_course_files(web_state(req)->store, req->arena, &files, &nf, &e) < 0)
+        log_error("course files: %s", e.msg); /* the catalogue without its downloads, rather than none */
+    if (n) course_table(req, res, c, n, files, nf);
     layout_end(req, res);
 }
 
@@ -277,6 +327,108 @@ static void course_new_post(struct http_request *req, struct http_response *res)
         return;
     }
     http_redirect(res, 303, "/training");
+}
+
+/* --- a course's file --------------------------------------------------------------------------------- */
+
+/* The name in a Content-Disposition: an ASCII fallback in quotes (the cleaned name has no quote,
+ * no path and no control character) and the UTF-8 name percent-encoded (RFC 6266, 5987). */
+static const char *disposition(struct http_request *req, const char *name)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, req->arena, 128);
+    strbuf_puts(&sb, "attachment; filename=\"");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        strbuf_putc(&sb, *p < 0x80 && *p != '\\' ? (char)*p : '_');
+    strbuf_puts(&sb, "\"; filename*=UTF-8''");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+            strbuf_putc(&sb, (char)*p);
+        else
+            strbuf_printf(&sb, "%%%02X", *p);
+    }
+    return sb.data;
+}
+
+static void course_file_get(struct http_request *req, struct http_response *res)
+{
+    const char *name, *type;
+    const void *data;
+    size_t len;
+    struct err e;
+    err_clear(&e);
+    int rc = training_course_file_get(web_state(req)->store, req->arena, http_route(req, "id"), &name, &type, &data,
+                                      &len, &e);
+    if (rc == ERR_NOT_FOUND) {
+        page_error(req, res, 404, NULL);
+        return;
+    }
+    if (rc < 0) {
+        fail_503(req, res, "course file", &e);
+        return;
+    }
+    strbuf_reset(&res->body);
+    strbuf_append(&res->body, data, len);
+    res->status = 200;
+    res->content_type = type;
+    res->compressible = false; /* PDFs, archives and media are compressed already */
+    res->cache_control = "private";
+    http_set_header(res, "Content-Disposition", disposition(req, name));
+}
+
+/* The upload refused: the message, and the form again; nothing was stored. */
+static void course_file_refused(struct http_request *req, struct http_response *res, int status,
+                                const struct training_course *c, const char *msg)
+{
+    res->status = status;
+    heading(req, res, T(req, "A course's file"));
+    html_lit(&res->body, "<p class=\"error\" role=\"alert\">");
+    html_text(&res->body, msg);
+    html_lit(&res->body, "</p><p>");
+    html_text(&res->body, c->title);
+    html_lit(&res->body, "</p>");
+    course_file_form(req, res, c->id, false);
+    html_lit(&res->body, "<p>");
+    link(&res->body, "/training", T(req, "Back to the catalogue"));
+    html_lit(&res->body, "</p>");
+    layout_end(req, res);
+}
+
+static void course_file_post(struct http_request *req, struct http_response *res)
+{
+    struct store *st = web_state(req)->store;
+    struct training_course c;
+    struct err e;
+    err_clear(&e);
+    int rc = training_course_get(st, req->arena, http_route(req, "id"), &c, &e);
+    if (rc == ERR_NOT_FOUND) {
+        page_error(req, res, 404, NULL);
+        return;
+    }
+    if (rc < 0) {
+        fail_503(req, res, "course file", &e);
+        return;
+    }
+    const struct http_upload *up = http_upload_get(req, "file");
+    if (!up || (!up->len && !nonempty(up->filename))) {
+        course_file_refused(req, res, 400, &c, T(req, "Choose a file to upload."));
+        return;
+    }
+    const char *type, *looks;
+    int code;
+    const char *why = training_course_file_check(up->data, up->len, &type, &looks, &code);
+    if (why) {
+        int status = code == ERR_LIMIT ? 413 : up->len == 0 ? 400 : 422;
+        const char *msg = looks ? arena_printf(req->arena, T(req, why), T(req, looks)) : T(req, why);
+        course_file_refused(req, res, status, &c, msg);
+        return;
+    }
+    struct audit_actor by;
+    web_audit_actor(req, &by);
+    rc = training_course_file_put(st, c.id, up->filename, up->data, up->len, &by, &e);
+    if (rc == ERR_NOT_FOUND) page_error(req, res, 404, NULL);
+    else if (rc < 0) fail_503(req, res, "course file", &e);
+    else http_redirect(res, 303, "/training");
 }
 
 /* --- import ------------------------------------------------------------------------------------------ */
@@ -1394,6 +1546,8 @@ void training_routes(struct router *r)
     router_add(r, HTTP_GET, "/training.xlsx", catalogue_xlsx);
     router_add(r, HTTP_GET, "/training/courses/new", course_new_page);
     router_add(r, HTTP_POST, "/training/courses/new", course_new_post);
+    router_add(r, HTTP_GET, "/training/courses/{id}/file", course_file_get);
+    router_add(r, HTTP_POST, "/training/courses/{id}/file", course_file_post);
     router_add(r, HTTP_GET, "/training/import", import_page);
     router_add(r, HTTP_POST, "/training/import", import_post);
     router_add(r, HTTP_GET, "/training/sessions", sessions_page);

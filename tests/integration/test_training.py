@@ -436,6 +436,71 @@ class Training(unittest.TestCase):
             self.assertEqual(self.server.client(role).get('/training/sessions.csv')[0], 403, role)
         self.assertEqual(self.server.client('partner').get('/training')[0], 403)
 
+    # --- a course's file ---------------------------------------------------------------------------
+
+    def post_file(self, client, course, name, data, csrf=True):
+        fields = {'_csrf': client.csrf()} if csrf else {}
+        body, ctype = multipart(fields, {'file': (name, data)})
+        return client.request('POST', '/training/courses/%s/file' % course, body=body,
+                              headers={'Content-Type': ctype})
+
+    def test_a_course_file_uploaded_and_downloaded(self):
+        course = self.add_course('IT File course %s' % os.getpid())
+        url = '/training/courses/%s/file' % course
+        files = lambda: self.count('course_files', 'course_id = ?', course)  # noqa: E731
+        audits = lambda: self.count('audit_log', "action = 'training.course_file'")  # noqa: E731
+        pdf = b'%PDF-1.4\n1 0 obj << >> endobj\n' + bytes(range(256)) + b'\n%%EOF\n'
+        # Nothing yet: 404, and the catalogue offers the coordinator a form with the CSRF field.
+        self.assertEqual(self.coord.get(url)[0], 404)
+        page = self.coord.get('/training')[2].decode()
+        self.assertRegex(page, r'action="%s" enctype="multipart/form-data"><input type="hidden" name="_csrf"' % url)
+        status, headers, body = self.post_file(self.coord, course, 'C:\\Lessons\\handout.pdf', pdf)
+        self.assertEqual(status, 303, text(body)[:2000])
+        self.assertEqual((files(), audits()), (1, 1))
+        detail = db_rows(self.db, "SELECT detail FROM audit_log WHERE action = 'training.course_file'")[0][0]
+        self.assertIn('handout.pdf', detail)
+        self.assertNotIn('endobj', detail)
+        self.assertIn('Download (handout.pdf, 293 bytes)', text(self.coord.get('/training')[2]))
+        for role in ('coordinator', 'trainer', 'institution'):
+            status, headers, data = self.server.client(role).get(url)
+            self.assertEqual(status, 200, role)
+            self.assertEqual(data, pdf, role)
+            self.assertEqual(headers['content-type'], 'application/pdf')
+            self.assertEqual(headers['content-disposition'],
+                             'attachment; filename="handout.pdf"; filename*=UTF-8\'\'handout.pdf')
+            self.assertEqual(headers['x-content-type-options'], 'nosniff')
+            self.assertEqual(headers['cache-control'], 'private')
+        for role in ('panel', 'partner'):
+            self.assertEqual(self.server.client(role).get(url)[0], 403, role)
+        self.assertEqual(self.server.client().get(url)[0] in (302, 303, 401, 403), True)
+        # The type is the bytes': PNG bytes named .pdf are kept, and served, as a PNG.
+        png = b'\x89PNG\r\n\x1a\n' + b'\x00' * 32
+        self.assertEqual(self.post_file(self.coord, course, 'notes.pdf', png)[0], 303)
+        status, headers, data = self.trainer.get(url)
+        self.assertEqual((status, headers['content-type'], data), (200, 'image/png', png))
+        self.assertEqual((files(), audits()), (1, 2))
+        # Refused, and nothing changes: a program, unknown bytes, no file, a trainer, no CSRF value.
+        status, _, body = self.post_file(self.coord, course, 'setup.pdf', b'MZ\x90\x00\x03' + b'\x00' * 60)
+        self.assertEqual(status, 422)
+        self.assertIn('This file looks like a Windows program (EXE or DLL)', text(body))
+        status, _, body = self.post_file(self.coord, course, 'blob.bin', b'\x00\x01\x02\x03\xfe\xff' * 10)
+        self.assertEqual(status, 422)
+        self.assertIn('The kind of this file is unknown', text(body))
+        status, _, body = self.post_file(self.coord, course, '', b'')
+        self.assertEqual(status, 400)
+        self.assertIn('Choose a file to upload.', text(body))
+        self.assertEqual(self.post_file(self.trainer, course, 'x.pdf', pdf)[0], 403)
+        self.assertEqual(self.post_file(self.coord, course, 'x.pdf', pdf, csrf=False)[0], 403)
+        self.assertEqual(self.post_file(self.coord, 'no-such-course', 'x.pdf', pdf)[0], 404)
+        self.assertEqual((files(), audits()), (1, 2))
+        self.assertEqual(self.trainer.get(url)[2], png)
+        # In another language, the message is translated.
+        status, _, body = self.coord.request('POST', url + '?lang=fr', body=multipart(
+            {'_csrf': self.coord.csrf()}, {'file': ('a.exe', b'MZ' + b'\x00' * 10)})[0],
+            headers={'Content-Type': multipart({}, {})[1]})
+        self.assertEqual(status, 422)
+        self.assertNotIn('This file looks like', text(body))
+
 
 class Command(unittest.TestCase):
     def setUp(self):

@@ -506,6 +506,119 @@ static void test_the_demo_has_a_cascade_of_two_levels_and_loads_once(void **stat
     assert_true(query_int(x, "SELECT count(*) FROM curriculum_items WHERE status <> 'done' AND due_on < '2026-11-23'", NULL) > 0);
 }
 
+/* --- a course's file ---------------------------------------------------------------------------- */
+
+static const char pdf[] = "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+static int64_t audit_count(struct fixture *x)
+{
+    return query_int(x, "SELECT count(*) FROM audit_log WHERE action = 'training.course_file'", NULL);
+}
+
+static void test_a_course_file_round_trips(void **state)
+{
+    struct fixture *x = *state;
+    size_t n = sizeof pdf - 1;
+    assert_int_equal(training_course_file_put(x->db.st, x->course_id, "C:\\docs\\hand\"out.pdf", pdf, n, &coordinator,
+                                              &x->db.e), 0);
+    const char *name, *type;
+    const void *data;
+    size_t len;
+    assert_int_equal(training_course_file_get(x->db.st, &x->db.a, x->course_id, &name, &type, &data, &len, &x->db.e), 0);
+    assert_string_equal(name, "handout.pdf"); /* the path and the quote are gone */
+    assert_string_equal(type, "application/pdf");
+    assert_int_equal(len, n);
+    assert_memory_equal(data, pdf, n);
+    assert_int_equal(audit_count(x), 1);
+    /* The audit names the file, never its content. */
+    const char *detail = query_text(x, "SELECT detail FROM audit_log WHERE action = 'training.course_file'", NULL);
+    assert_non_null(strstr(detail, "\"sha256\""));
+    assert_null(strstr(detail, "trailer"));
+    struct training_course_file *files;
+    size_t nf;
+    assert_int_equal(training_course_files(x->db.st, &x->db.a, &files, &nf, &x->db.e), 0);
+    assert_int_equal(nf, 1);
+    assert_int_equal(files[0].size, (int64_t)n);
+    assert_int_equal(strlen(files[0].sha256), 64);
+    assert_string_equal(files[0].uploaded_by, "coordinator@example.org");
+    /* Another course has none; an unknown course takes none. */
+    assert_int_equal(training_course_file_get(x->db.st, &x->db.a, "nope", &name, &type, &data, &len, &x->db.e),
+                     ERR_NOT_FOUND);
+    assert_int_equal(training_course_file_put(x->db.st, "nope", "a.pdf", pdf, n, &coordinator, &x->db.e), ERR_NOT_FOUND);
+    assert_int_equal(query_int(x, "SELECT count(*) FROM course_files", NULL), 1);
+    /* A person's erasure takes the uploader's name, not the file. */
+    struct privacy_erasure out;
+    assert_int_equal(privacy_erase(x->db.st, &x->db.a, "Coordinator@example.org", &coordinator, &out, &x->db.e), 0);
+    assert_string_equal(query_text(x, "SELECT uploaded_by FROM course_files", NULL), "(erased)");
+    assert_int_equal(query_int(x, "SELECT size FROM course_files", NULL), (int64_t)n);
+}
+
+static void test_a_course_file_too_large_is_refused(void **state)
+{
+    struct fixture *x = *state;
+    size_t n = TRAINING_FILE_MAX_BYTES + 1;
+    char *big = calloc(1, n);
+    memcpy(big, "%PDF-1.4\n", 9);
+    assert_int_equal(training_course_file_put(x->db.st, x->course_id, "big.pdf", big, n, &coordinator, &x->db.e), ERR_LIMIT);
+    assert_non_null(strstr(x->db.e.msg, "8 MiB"));
+    /* Exactly the limit passes. */
+    assert_int_equal(training_course_file_put(x->db.st, x->course_id, "big.pdf", big, n - 1, &coordinator, &x->db.e), 0);
+    free(big);
+    assert_int_equal(training_course_file_put(x->db.st, x->course_id, "empty.pdf", "", 0, &coordinator, &x->db.e),
+                     ERR_INVALID);
+    assert_int_equal(query_int(x, "SELECT count(*) FROM course_files", NULL), 1);
+    assert_int_equal(audit_count(x), 1);
+}
+
+static void test_a_course_file_of_a_refused_type_stores_nothing(void **state)
+{
+    struct fixture *x = *state;
+    static const char exe[] = "MZ\x90\x00\x03\x00\x00\x00\x04\x00";
+    assert_int_equal(training_course_file_put(x->db.st, x->course_id, "handout.pdf", exe, sizeof exe - 1, &coordinator,
+                                              &x->db.e), ERR_INVALID);
+    assert_non_null(strstr(x->db.e.msg, "Windows program"));
+    static const char unknown[] = "\x01\x02\x03\x04binary";
+    assert_int_equal(training_course_file_put(x->db.st, x->course_id, "x.pdf", unknown, sizeof unknown - 1, &coordinator,
+                                              &x->db.e), ERR_INVALID);
+    static const char html[] = "  <!DOCTYPE html><script>alert(1)</script>";
+    assert_int_equal(training_course_file_put(x->db.st, x->course_id, "x.txt", html, sizeof html - 1, &coordinator,
+                                              &x->db.e), ERR_INVALID);
+    assert_int_equal(query_int(x, "SELECT count(*) FROM course_files", NULL), 0);
+    assert_int_equal(audit_count(x), 0);
+    /* The type is the bytes', whatever the name says. */
+    const char *type, *looks;
+    int code;
+    static const char png[] = "\x89PNG\r\n\x1a\n....";
+    assert_null(training_course_file_check(png, sizeof png - 1, &type, &looks, &code));
+    assert_string_equal(type, "image/png");
+    static const char odt[] = "PK\x03\x04" "01234567890123456789012345" "mimetypeapplication/vnd.oasis.opendocument.textPK";
+    assert_null(training_course_file_check(odt, sizeof odt - 1, &type, &looks, &code));
+    assert_string_equal(type, "application/vnd.oasis.opendocument.text");
+    static const char text[] = "Lesson 1: passwords.\r\n\tUse long ones. \xc3\xa9t\xc3\xa9\n";
+    assert_null(training_course_file_check(text, sizeof text - 1, &type, &looks, &code));
+    assert_string_equal(type, "text/plain; charset=utf-8");
+}
+
+static void test_a_new_course_file_replaces_the_old(void **state)
+{
+    struct fixture *x = *state;
+    assert_int_equal(training_course_file_put(x->db.st, x->course_id, "one.pdf", pdf, sizeof pdf - 1, &coordinator,
+                                              &x->db.e), 0);
+    static const char txt[] = "Lesson notes\n";
+    assert_int_equal(training_course_file_put(x->db.st, x->course_id, "notes.txt", txt, sizeof txt - 1, &coordinator,
+                                              &x->db.e), 0);
+    const char *name, *type;
+    const void *data;
+    size_t len;
+    assert_int_equal(training_course_file_get(x->db.st, &x->db.a, x->course_id, &name, &type, &data, &len, &x->db.e), 0);
+    assert_string_equal(name, "notes.txt");
+    assert_string_equal(type, "text/plain; charset=utf-8");
+    assert_int_equal(len, sizeof txt - 1);
+    assert_memory_equal(data, txt, len);
+    assert_int_equal(query_int(x, "SELECT count(*) FROM course_files", NULL), 1);
+    assert_int_equal(audit_count(x), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +633,10 @@ int main(void)
         T(test_erasure_empties_a_participants_name_and_email),
         T(test_weakest_domains_follow_the_need_index),
         T(test_the_demo_has_a_cascade_of_two_levels_and_loads_once),
+        T(test_a_course_file_round_trips),
+        T(test_a_course_file_too_large_is_refused),
+        T(test_a_course_file_of_a_refused_type_stores_nothing),
+        T(test_a_new_course_file_replaces_the_old),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
