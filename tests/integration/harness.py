@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -196,3 +197,31 @@ class Client:
         self.cookies.pop('sid', None)
         status, _, _ = self.post_form('/signin', {'email': email, 'password': password})
         return status
+
+
+def stop_server(server):
+    """Stops the server and checks that it ended cleanly: exit status 0, and no sanitizer report
+    in its log (under -Db_sanitize the server reports there, not through any response)."""
+    log = server.read_log()
+    code = server.stop()
+    assert 'Sanitizer' not in log and 'runtime error' not in log, log
+    assert code == 0, (code, log)
+
+
+def db_rows(path, sql, *params):
+    """The rows of one query on the test's database, read beside the running server."""
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def db_exec(path, sql, *params):
+    """One statement on the test's database, committed (to set up what a test needs)."""
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        con.execute(sql, params)
+        con.commit()
+    finally:
+        con.close()

@@ -13,7 +13,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, run_cli  # noqa: E402
+from harness import Server, run_cli, stop_server  # noqa: E402
 
 FORM = os.path.join(os.path.dirname(__file__), 'forms', 'skip.md')
 FORM_ACCEPT = {'Content-Type': 'application/json'}
@@ -26,14 +26,6 @@ def start_server():
     code, _, err = run_cli('form', 'import', FORM, '--db', server.db)
     assert code == 0, err
     return server
-
-
-def stop_server(server):
-    log = server.read_log()
-    code = server.stop()
-    # Under -Db_sanitize the server reports there, not through any response.
-    assert 'Sanitizer' not in log and 'runtime error' not in log, log
-    assert code == 0, (code, log)
 
 
 class Api(unittest.TestCase):

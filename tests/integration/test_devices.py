@@ -17,27 +17,10 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, run_cli  # noqa: E402
+from harness import Server, db_exec, db_rows, run_cli, stop_server  # noqa: E402
 
 PROGRAMME = 'bridging-2026'
 CONTACT = 'institution@demo.edubridge.test'
-
-
-def db_rows(path, sql, *params):
-    con = sqlite3.connect(path, timeout=10)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
-def db_exec(path, sql, *params):
-    con = sqlite3.connect(path, timeout=10)
-    try:
-        con.execute(sql, params)
-        con.commit()
-    finally:
-        con.close()
 
 
 def multipart(fields, files):
@@ -58,13 +41,6 @@ def clear_demo_pilot(db):
     db_exec(db, 'DELETE FROM deliveries')
     db_exec(db, 'DELETE FROM devices')
     db_exec(db, "UPDATE institutions SET status = 'registered' WHERE status IN ('selected', 'invited', 'accepted')")
-
-
-def stop_server(server):
-    log = server.read_log()
-    code = server.stop()
-    assert 'Sanitizer' not in log and 'runtime error' not in log, log
-    assert code == 0, (code, log)
 
 
 class Devices(unittest.TestCase):

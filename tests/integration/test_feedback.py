@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Client, Server, run_cli  # noqa: E402
+from harness import Client, Server, db_rows, run_cli  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
 FORMS = ('pilot-baseline', 'pilot-endline', 'session-feedback')
@@ -35,14 +35,6 @@ LIKERT = ('conf_devices', 'conf_find', 'conf_create', 'safe_privacy', 'safe_help
 BEFORE = [2, 2, 3, 3, 2, 3, 1, 2, 2]
 AFTER = [4, 3, 4, 5, 3, 4, 3, 2, 4]
 T_975_DF8 = 2.306004135033371  # Student's t, 0.975 quantile, 8 degrees of freedom
-
-
-def db_rows(path, sql, *params):
-    con = sqlite3.connect('file:%s?mode=ro' % path, uri=True, timeout=10)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def text(body):

@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, run_cli  # noqa: E402
+from harness import Server, db_exec, db_rows, run_cli, stop_server  # noqa: E402
 
 GOOD_CSV = ('name,kind,formal,country,region,area,latitude,longitude,learners,teachers,devices,connectivity,'
             'contact_name,contact_email\r\n'
@@ -26,23 +26,6 @@ BAD_CSV = ('name,country,learners\n'
            'Integration Broken One,PT,120\n'
            'Integration Broken Two,PT,lots\n'
            'Integration Broken Three,QQ,12\n')
-
-
-def db_rows(path, sql, *params):
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
-def db_exec(path, sql, *params):
-    con = sqlite3.connect(path, timeout=10)
-    try:
-        con.execute(sql, params)
-        con.commit()
-    finally:
-        con.close()
 
 
 def multipart(fields, files):
@@ -68,14 +51,6 @@ def table_rows(body):
 
 def read_csv(data):
     return list(csv.reader(io.StringIO(data.decode('utf-8'))))
-
-
-def stop_server(server):
-    log = server.read_log()
-    code = server.stop()
-    # Under -Db_sanitize the server reports there, not through any response.
-    assert 'Sanitizer' not in log and 'runtime error' not in log, log
-    assert code == 0, (code, log)
 
 
 class Register(unittest.TestCase):

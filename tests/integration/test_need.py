@@ -16,28 +16,13 @@ import unittest
 import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, run_cli  # noqa: E402
+from harness import Server, db_rows, run_cli, stop_server  # noqa: E402
 
 BASE = '/programmes/bridging-2026/need'
 
 
-def stop_server(server):
-    log = server.read_log()
-    code = server.stop()
-    assert 'Sanitizer' not in log and 'runtime error' not in log, log
-    assert code == 0, (code, log)
-
-
 def text_of(body):
     return html.unescape(re.sub(r'<[^>]+>', ' ', body.decode()))
-
-
-def db_rows(path, sql, *params):
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 class NeedPages(unittest.TestCase):

@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, run_cli  # noqa: E402
+from harness import Server, db_rows, run_cli  # noqa: E402
 
 FORM = 'needs-survey'
 PERSONAL = ('respondent_name', 'email', 'phone', 'anything_else')
@@ -33,14 +33,6 @@ ANSWERS = {
     'help_most': 'devices', 'digital_plan': 'in_progress', 'anything_else': 'Call me on 600 100 200.',
     'contact_pilot': 'yes',
 }
-
-
-def db_rows(path, sql, *params):
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def read_csv(data):

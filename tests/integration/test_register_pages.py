@@ -18,7 +18,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Client, Server, run_cli  # noqa: E402
+from harness import Client, Server, db_rows, run_cli, stop_server  # noqa: E402
 
 FORM_MD = '''| survey |
 | | type | name | label |
@@ -39,21 +39,6 @@ FORM_MD = '''| survey |
 FORM = 'closure-test'
 JSON = {'Content-Type': 'application/json'}
 ANSWERS = {'institution_name': 'Escola Fechada', 'country': 'PT', 'learners': '120'}
-
-
-def db_rows(path, sql, *params):
-    con = sqlite3.connect(path, timeout=10)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
-def stop_server(server):
-    log = server.read_log()
-    code = server.stop()
-    assert 'Sanitizer' not in log and 'runtime error' not in log, log
-    assert code == 0, (code, log)
 
 
 def utc_day(offset):

@@ -23,18 +23,10 @@ import uuid
 import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, run_cli  # noqa: E402
+from harness import Server, db_rows, run_cli  # noqa: E402
 
 SLUG = 'it-reports'
 DEMO = 'bridging-2026'
-
-
-def db_rows(path, sql, *params):
-    con = sqlite3.connect(path, timeout=10)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def db_exec(path, statements):

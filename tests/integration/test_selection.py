@@ -18,27 +18,10 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Client, Server, run_cli  # noqa: E402
+from harness import Client, Server, db_exec, db_rows, run_cli, stop_server  # noqa: E402
 
 SLUG = 'it-selection'
 BASE = '/programmes/%s/selections' % SLUG
-
-
-def db_rows(path, sql, *params):
-    con = sqlite3.connect(path, timeout=10)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
-def db_exec(path, sql, *params):
-    con = sqlite3.connect(path, timeout=10)
-    try:
-        con.execute(sql, params)
-        con.commit()
-    finally:
-        con.close()
 
 
 def rules(**changes):
@@ -60,13 +43,6 @@ def chosen_rows(body):
                          r'.*?<td>([^<]*)(?:<br>.*?)?</td></tr>', part):
         rows.append((int(m.group(1)), m.group(2), html.unescape(m.group(3)), html.unescape(m.group(4))))
     return rows
-
-
-def stop_server(server):
-    log = server.read_log()
-    code = server.stop()
-    assert 'Sanitizer' not in log and 'runtime error' not in log, log
-    assert code == 0, (code, log)
 
 
 class Selection(unittest.TestCase):

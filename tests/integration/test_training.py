@@ -18,7 +18,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import DEMO_PASSWORD, Server, run_cli  # noqa: E402
+from harness import DEMO_PASSWORD, Server, db_rows, run_cli, stop_server  # noqa: E402
 
 PROGRAMME = 'bridging-2026'
 GOOD_CSV = ('title,language,mode,duration_minutes,level,topics,url,file_name\r\n'
@@ -29,14 +29,6 @@ BAD_CSV = ('title,language,mode,url\n'
            'IT Broken one,en,in_person,\n'
            'IT Broken two,en,by carrier pigeon,\n'
            ',fr,online,javascript:alert(1)\n')
-
-
-def db_rows(path, sql, *params):
-    con = sqlite3.connect(path, timeout=10)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def multipart(fields, files):
@@ -60,13 +52,6 @@ def local(days, hours=0):
 def text(body):
     t = re.sub(r'<[^>]+>', ' ', body.decode() if isinstance(body, bytes) else body)
     return html.unescape(re.sub(r'\s+', ' ', t))
-
-
-def stop_server(server):
-    log = server.read_log()
-    code = server.stop()
-    assert 'Sanitizer' not in log and 'runtime error' not in log, log
-    assert code == 0, (code, log)
 
 
 class Training(unittest.TestCase):
