@@ -1,15 +1,11 @@
 #include "program/selection_export.h"
 
 #include "base/str.h"
+#include "forms/table_out.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <xlsxwriter.h>
 
 enum { COL_TEXT, COL_NUMBER };
 
@@ -115,108 +111,40 @@ static int build(struct store *st, struct arena *a, const struct selection_run *
     return 0;
 }
 
-/* ---- CSV ---- */
-
-static void csv_cell(struct strbuf *b, const char *v, bool number)
+/* The rows as a plain table (forms/table_out.h writes it as CSV or XLSX, formulas guarded). */
+static int table(struct store *st, struct arena *a, const struct selection_run *r, bool contacts,
+                 struct table_out *t, struct err *e)
 {
-    if (!v) return;
-    /* OWASP: a text cell a spreadsheet would read as a formula gets a leading '. */
-    bool guard = !number && v[0] && strchr("=+-@\t\r", v[0]);
-    strbuf_putc(b, '"');
-    if (guard) strbuf_putc(b, '\'');
-    for (const char *c = v; *c; c++) {
-        if (*c == '"') strbuf_putc(b, '"');
-        strbuf_putc(b, *c);
+    struct row *rows;
+    size_t n;
+    if (build(st, a, r, contacts, &rows, &n, e) < 0) return -1;
+    size_t ncols = contacts ? NCOLS : NCOLS_PUBLIC;
+    const char *head[NCOLS];
+    for (size_t c = 0; c < ncols; c++) head[c] = columns[c].name;
+    table_out_init(t, a, "selection", head, ncols);
+    for (size_t i = 0; i < n; i++) {
+        struct table_cell *cells = table_out_row(t);
+        for (size_t c = 0; c < ncols; c++) {
+            if (!rows[i].cell[c]) continue;
+            if (columns[c].kind == COL_NUMBER) table_out_number(t, cells, c, strtod(rows[i].cell[c], NULL));
+            else table_out_text(t, cells, c, rows[i].cell[c]);
+        }
     }
-    strbuf_putc(b, '"');
+    return 0;
 }
 
 int selexp_csv(struct store *st, struct arena *a, const struct selection_run *r, bool contacts, selexp_write_fn write,
                void *ctx, struct err *e)
 {
-    struct row *rows;
-    size_t n;
-    if (build(st, a, r, contacts, &rows, &n, e) < 0) return -1;
-    size_t ncols = contacts ? NCOLS : NCOLS_PUBLIC;
-    struct strbuf b;
-    strbuf_init(&b, a, 4096);
-    for (size_t c = 0; c < ncols; c++) {
-        if (c) strbuf_putc(&b, ',');
-        strbuf_puts(&b, columns[c].name);
-    }
-    strbuf_puts(&b, "\r\n");
-    for (size_t i = 0; i < n; i++) {
-        for (size_t c = 0; c < ncols; c++) {
-            if (c) strbuf_putc(&b, ',');
-            csv_cell(&b, rows[i].cell[c], columns[c].kind == COL_NUMBER);
-        }
-        strbuf_puts(&b, "\r\n");
-    }
-    return write(ctx, b.data, b.len) ? err_set(e, ERR_IO, "the export could not be written") : 0;
-}
-
-/* ---- XLSX ---- */
-
-static int send_file(int fd, selexp_write_fn write, void *ctx, struct err *e)
-{
-    if (lseek(fd, 0, SEEK_SET) < 0) return err_set(e, ERR_IO, "the XLSX file could not be read back");
-    char buf[16384];
-    ssize_t got;
-    while ((got = read(fd, buf, sizeof buf)) > 0)
-        if (write(ctx, buf, (size_t)got)) return err_set(e, ERR_IO, "the export could not be written");
-    return got < 0 ? err_set(e, ERR_IO, "the XLSX file could not be read back") : 0;
-}
-
-static void xlsx_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *v, bool number)
-{
-    if (!v) return;
-    if (number) {
-        worksheet_write_number(ws, row, col, strtod(v, NULL), NULL);
-        return;
-    }
-    /* Text that a spreadsheet would read as a formula is guarded as in the CSV. */
-    if (v[0] && strchr("=+-@\t\r", v[0])) {
-        size_t len = strlen(v);
-        char *g = malloc(len + 2);
-        if (!g) abort();
-        g[0] = '\'';
-        memcpy(g + 1, v, len + 1);
-        worksheet_write_string(ws, row, col, g, NULL);
-        free(g);
-        return;
-    }
-    worksheet_write_string(ws, row, col, v, NULL);
+    struct table_out t;
+    if (table(st, a, r, contacts, &t, e) < 0) return -1;
+    return table_out_csv(&t, write, ctx, e);
 }
 
 int selexp_xlsx(struct store *st, struct arena *a, const struct selection_run *r, bool contacts,
                 selexp_write_fn write, void *ctx, struct err *e)
 {
-    struct row *rows;
-    size_t n;
-    if (build(st, a, r, contacts, &rows, &n, e) < 0) return -1;
-    size_t ncols = contacts ? NCOLS : NCOLS_PUBLIC;
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
-    char path[4096];
-    snprintf(path, sizeof path, "%s/edubridge-selection-XXXXXX", dir);
-    int fd = mkstemp(path);
-    if (fd < 0) return err_set(e, ERR_IO, "cannot create a temporary file in %s: %s", dir, strerror(errno));
-    lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = (char *)dir, .use_zip64 = LXW_FALSE};
-    lxw_workbook *wb = workbook_new_opt(path, &o);
-    int rc = 0;
-    if (!wb) {
-        rc = err_set(e, ERR_IO, "the XLSX file could not be started in %s", dir);
-    } else {
-        lxw_worksheet *ws = workbook_add_worksheet(wb, "selection");
-        for (size_t c = 0; c < ncols; c++) worksheet_write_string(ws, 0, (lxw_col_t)c, columns[c].name, NULL);
-        for (size_t i = 0; i < n; i++)
-            for (size_t c = 0; c < ncols; c++)
-                xlsx_cell(ws, (lxw_row_t)i + 1, (lxw_col_t)c, rows[i].cell[c], columns[c].kind == COL_NUMBER);
-        lxw_error le = workbook_close(wb); /* also frees it */
-        if (le != LXW_NO_ERROR) rc = err_set(e, ERR_IO, "the XLSX file could not be written: %s", lxw_strerror(le));
-        if (rc == 0) rc = send_file(fd, write, ctx, e);
-    }
-    close(fd);
-    unlink(path);
-    return rc;
+    struct table_out t;
+    if (table(st, a, r, contacts, &t, e) < 0) return -1;
+    return table_out_xlsx(&t, write, ctx, e);
 }

@@ -1,6 +1,6 @@
-/* selection_export: a selection run's ranking and selection as a table, in CSV (RFC 4180, CRLF,
- * header row, formulas guarded as in the register's export) or XLSX (libxlsxwriter, through a
- * private temporary file removed whatever happens).
+/* selection_export: a selection run's ranking and selection as a table, written by
+ * forms/table_out.h as CSV (RFC 4180, CRLF, header row, formulas guarded) or XLSX (numbers as
+ * numbers).
  *
  * One row per candidate of the run, each once: the selected places first (by place; a declined
  * institution before whoever took its place), then the reserve list in order, then every other

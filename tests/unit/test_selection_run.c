@@ -576,13 +576,14 @@ static void test_export_rows(void **state)
     assert_true(str_starts_with(csv.data, "place,institution_id,institution,country,kind,informal,rural,score,rank,role,"
                                           "state,reason\r\n"));
     assert_null(strstr(csv.data, "@example.org"));
-    assert_non_null(strstr(csv.data, "\"1\",\"01938a40-0000-7000-8000-000000000000\",\"Ash School\",\"FR\",\"school\",\"0\","
-                                     "\"0\",\"95.0\",\"2\",\"selected\",\"invited\""));
-    assert_non_null(strstr(csv.data, "\"not selected\""));
+    /* RFC 4180 as forms/table_out.h writes it: quotes only where a cell needs them; numbers as numbers. */
+    assert_non_null(strstr(csv.data, "\r\n1,01938a40-0000-7000-8000-000000000000,Ash School,FR,school,0,0,95,2,selected,"
+                                     "invited,"));
+    assert_non_null(strstr(csv.data, ",not selected,"));
     strbuf_reset(&csv);
     assert_int_equal(selexp_csv(f->t.st, &f->t.a, run, true, append, &csv, &f->t.e), 0);
     assert_non_null(strstr(csv.data, ",contact_name,contact_email\r\n"));
-    assert_non_null(strstr(csv.data, "\"ash@example.org\""));
+    assert_non_null(strstr(csv.data, ",ash@example.org"));
     struct strbuf x;
     strbuf_init(&x, &f->t.a, 1024);
     assert_int_equal(selexp_xlsx(f->t.st, &f->t.a, run, false, append, &x, &f->t.e), 0);
