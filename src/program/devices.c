@@ -4,6 +4,7 @@
 #include "base/id.h"
 #include "base/str.h"
 #include "base/timeutil.h"
+#include "forms/table_out.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,7 +13,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <xlsxwriter.h>
 
 /* --- the lifecycle --------------------------------------------------------------------------------- */
 
@@ -1176,111 +1176,46 @@ static int each_device(struct store *st, const struct device_filter *f, row_fn f
     return rc < 0 ? -1 : 0;
 }
 
-static void csv_cell(struct strbuf *b, const char *v)
+/* The filtered inventory as a plain table; forms/table_out.h writes it as CSV or XLSX (formulas
+ * guarded). The table lives in a, the caller's. */
+static int add_row(void *ctx, const struct device *d, struct err *e)
 {
-    if (!v) return;
-    /* OWASP: a cell a spreadsheet would read as a formula gets a leading '. */
-    bool guard = v[0] && strchr("=+-@\t\r", v[0]) && !(v[0] == '-' && isdigit((unsigned char)v[1]));
-    strbuf_putc(b, '"');
-    if (guard) strbuf_putc(b, '\'');
-    for (const char *c = v; *c; c++) {
-        if (*c == '"') strbuf_putc(b, '"');
-        strbuf_putc(b, *c);
-    }
-    strbuf_putc(b, '"');
-}
-
-struct csv_ctx {
-    device_write_fn write;
-    void *ctx;
-    struct arena a;
-};
-
-static int csv_row(void *ctx, const struct device *d, struct err *e)
-{
-    struct csv_ctx *c = ctx;
-    struct strbuf b;
-    strbuf_init(&b, &c->a, 512);
+    (void)e;
+    struct table_out *t = ctx;
     const char *v[EXPORT_COLUMNS];
     export_values(d, v);
-    for (size_t i = 0; i < EXPORT_COLUMNS; i++) {
-        if (i) strbuf_putc(&b, ',');
-        csv_cell(&b, v[i]);
-    }
-    strbuf_puts(&b, "\r\n");
-    int rc = c->write(c->ctx, b.data, b.len) ? err_set(e, ERR_IO, "the export could not be written") : 0;
-    arena_reset(&c->a);
-    return rc;
+    struct table_cell *cells = table_out_row(t);
+    for (size_t i = 0; i < EXPORT_COLUMNS; i++) table_out_text(t, cells, i, v[i]);
+    return 0;
+}
+
+static int export_table(struct store *st, const struct device_filter *f, struct arena *a, struct table_out *t,
+                        struct err *e)
+{
+    table_out_init(t, a, "devices", export_columns, EXPORT_COLUMNS);
+    return each_device(st, f, add_row, t, e);
 }
 
 int device_export_csv(struct store *st, const struct device_filter *f, device_write_fn write, void *ctx,
                       struct err *e)
 {
-    struct csv_ctx c = {.write = write, .ctx = ctx};
-    arena_init(&c.a, 4096);
-    struct strbuf b;
-    strbuf_init(&b, &c.a, 256);
-    for (size_t i = 0; i < EXPORT_COLUMNS; i++) strbuf_printf(&b, "%s%s", i ? "," : "", export_columns[i]);
-    strbuf_puts(&b, "\r\n");
-    int rc = write(ctx, b.data, b.len) ? err_set(e, ERR_IO, "the export could not be written") : 0;
-    arena_reset(&c.a);
-    if (rc == 0) rc = each_device(st, f, csv_row, &c, e);
-    arena_free(&c.a);
+    struct arena a;
+    arena_init(&a, 64 * 1024);
+    struct table_out t;
+    int rc = export_table(st, f, &a, &t, e);
+    if (rc == 0) rc = table_out_csv(&t, write, ctx, e);
+    arena_free(&a);
     return rc;
-}
-
-struct xlsx_ctx {
-    lxw_worksheet *ws;
-    lxw_row_t row;
-};
-
-static int xlsx_row(void *ctx, const struct device *d, struct err *e)
-{
-    (void)e;
-    struct xlsx_ctx *x = ctx;
-    x->row++;
-    const char *v[EXPORT_COLUMNS];
-    export_values(d, v);
-    for (size_t i = 0; i < EXPORT_COLUMNS; i++)
-        if (v[i]) worksheet_write_string(x->ws, x->row, (lxw_col_t)i, v[i], NULL);
-    return 0;
-}
-
-static int send_file(int fd, device_write_fn write, void *ctx, struct err *e)
-{
-    if (lseek(fd, 0, SEEK_SET) < 0) return err_set(e, ERR_IO, "the XLSX file could not be read back");
-    char buf[16384];
-    ssize_t got;
-    while ((got = read(fd, buf, sizeof buf)) > 0)
-        if (write(ctx, buf, (size_t)got)) return err_set(e, ERR_IO, "the export could not be written");
-    return got < 0 ? err_set(e, ERR_IO, "the XLSX file could not be read back") : 0;
 }
 
 int device_export_xlsx(struct store *st, const struct device_filter *f, device_write_fn write, void *ctx,
                        struct err *e)
 {
-    /* libxlsxwriter writes files, not streams: a private temporary file, removed whatever happens. */
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
-    char path[4096];
-    snprintf(path, sizeof path, "%s/edubridge-devices-XXXXXX", dir);
-    int fd = mkstemp(path);
-    if (fd < 0) return err_set(e, ERR_IO, "cannot create a temporary file in %s: %s", dir, strerror(errno));
-    lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = (char *)dir, .use_zip64 = LXW_FALSE};
-    lxw_workbook *wb = workbook_new_opt(path, &o);
-    int rc = 0;
-    if (!wb) {
-        rc = err_set(e, ERR_IO, "the XLSX file could not be started in %s", dir);
-    } else {
-        struct xlsx_ctx x = {workbook_add_worksheet(wb, "devices"), 0};
-        for (size_t i = 0; i < EXPORT_COLUMNS; i++) worksheet_write_string(x.ws, 0, (lxw_col_t)i, export_columns[i], NULL);
-        rc = each_device(st, f, xlsx_row, &x, e);
-        lxw_error le = workbook_close(wb); /* also frees it */
-        if (rc == 0 && le != LXW_NO_ERROR)
-            rc = err_set(e, ERR_IO, "the XLSX file could not be written: %s", lxw_strerror(le));
-        if (rc == 0) rc = send_file(fd, write, ctx, e);
-    }
-    close(fd);
-    unlink(path);
+    struct arena a;
+    arena_init(&a, 64 * 1024);
+    struct table_out t;
+    int rc = export_table(st, f, &a, &t, e);
+    if (rc == 0) rc = table_out_xlsx(&t, write, ctx, e);
+    arena_free(&a);
     return rc;
 }
