@@ -4,6 +4,7 @@
 #include "base/id.h"
 #include "base/str.h"
 #include "base/timeutil.h"
+#include "forms/table_out.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <xlsxwriter.h>
 
 /* --- the fields ----------------------------------------------------------------------------------- */
 
@@ -1030,20 +1030,6 @@ out:
 
 static bool exported(int f, bool personal) { return personal || !fields[f].personal; }
 
-static void csv_cell(struct strbuf *b, const char *v)
-{
-    if (!v) return;
-    /* OWASP: a cell a spreadsheet would read as a formula gets a leading '. */
-    bool guard = v[0] && strchr("=+-@\t\r", v[0]) && !(v[0] == '-' && isdigit((unsigned char)v[1]));
-    strbuf_putc(b, '"');
-    if (guard) strbuf_putc(b, '\'');
-    for (const char *c = v; *c; c++) {
-        if (*c == '"') strbuf_putc(b, '"');
-        strbuf_putc(b, *c);
-    }
-    strbuf_putc(b, '"');
-}
-
 typedef int (*row_fn)(void *ctx, const struct institution *inst, struct err *e);
 
 /* Each institution of the register (not merged away), by name, with a per-row arena. */
@@ -1069,111 +1055,61 @@ static int each_inst(struct store *st, row_fn fn, void *ctx, struct err *e)
     return rc < 0 ? -1 : 0;
 }
 
-struct csv_ctx {
+/* The register as a plain table (forms/table_out.h writes it as CSV or XLSX, formulas guarded):
+ * the id, then every field that is exported, numbers as numbers. In a, the caller's. */
+struct table_ctx {
     bool personal;
-    inst_write_fn write;
-    void *ctx;
-    struct arena a;
+    struct table_out *t;
 };
 
-static int csv_row(void *ctx, const struct institution *inst, struct err *e)
+static int add_row(void *ctx, const struct institution *inst, struct err *e)
 {
-    struct csv_ctx *c = ctx;
-    struct strbuf b;
-    strbuf_init(&b, &c->a, 512);
-    csv_cell(&b, inst->id);
+    (void)e;
+    struct table_ctx *c = ctx;
+    struct table_cell *cells = table_out_row(c->t);
+    table_out_text(c->t, cells, 0, inst->id);
+    size_t col = 1;
     for (int f = 0; f < INST_FIELD_COUNT; f++) {
         if (!exported(f, c->personal)) continue;
-        strbuf_putc(&b, ',');
-        csv_cell(&b, inst->v[f]);
-    }
-    strbuf_puts(&b, "\r\n");
-    int rc = c->write(c->ctx, b.data, b.len) ? err_set(e, ERR_IO, "the export could not be written") : 0;
-    arena_reset(&c->a);
-    return rc;
-}
-
-int inst_export_csv(struct store *st, bool personal, inst_write_fn write, void *ctx, struct err *e)
-{
-    struct csv_ctx c = {.personal = personal, .write = write, .ctx = ctx};
-    arena_init(&c.a, 4096);
-    struct strbuf b;
-    strbuf_init(&b, &c.a, 256);
-    strbuf_puts(&b, "id");
-    for (int f = 0; f < INST_FIELD_COUNT; f++)
-        if (exported(f, personal)) strbuf_printf(&b, ",%s", fields[f].name);
-    strbuf_puts(&b, "\r\n");
-    int rc = write(ctx, b.data, b.len) ? err_set(e, ERR_IO, "the export could not be written") : 0;
-    arena_reset(&c.a);
-    if (rc == 0) rc = each_inst(st, csv_row, &c, e);
-    arena_free(&c.a);
-    return rc;
-}
-
-struct xlsx_ctx {
-    bool personal;
-    lxw_worksheet *ws;
-    lxw_row_t row;
-};
-
-static int xlsx_row(void *ctx, const struct institution *inst, struct err *e)
-{
-    struct xlsx_ctx *x = ctx;
-    (void)e;
-    x->row++;
-    worksheet_write_string(x->ws, x->row, 0, inst->id, NULL);
-    lxw_col_t col = 1;
-    for (int f = 0; f < INST_FIELD_COUNT; f++) {
-        if (!exported(f, x->personal)) continue;
-        if (inst->v[f]) {
-            if (fields[f].kind == K_INT || fields[f].kind == K_REAL || fields[f].kind == K_BOOL)
-                worksheet_write_number(x->ws, x->row, col, strtod(inst->v[f], NULL), NULL);
-            else
-                worksheet_write_string(x->ws, x->row, col, inst->v[f], NULL);
-        }
+        bool number = fields[f].kind == K_INT || fields[f].kind == K_REAL || fields[f].kind == K_BOOL;
+        if (inst->v[f] && number) table_out_number(c->t, cells, col, strtod(inst->v[f], NULL));
+        else table_out_text(c->t, cells, col, inst->v[f]);
         col++;
     }
     return 0;
 }
 
-static int send_file(int fd, inst_write_fn write, void *ctx, struct err *e)
+static int export_table(struct store *st, bool personal, struct arena *a, struct table_out *t, struct err *e)
 {
-    if (lseek(fd, 0, SEEK_SET) < 0) return err_set(e, ERR_IO, "the XLSX file could not be read back");
-    char buf[16384];
-    ssize_t got;
-    while ((got = read(fd, buf, sizeof buf)) > 0)
-        if (write(ctx, buf, (size_t)got)) return err_set(e, ERR_IO, "the export could not be written");
-    return got < 0 ? err_set(e, ERR_IO, "the XLSX file could not be read back") : 0;
+    const char *head[INST_FIELD_COUNT + 1];
+    size_t n = 0;
+    head[n++] = "id";
+    for (int f = 0; f < INST_FIELD_COUNT; f++)
+        if (exported(f, personal)) head[n++] = fields[f].name;
+    table_out_init(t, a, "institutions", head, n);
+    struct table_ctx c = {personal, t};
+    return each_inst(st, add_row, &c, e);
+}
+
+int inst_export_csv(struct store *st, bool personal, inst_write_fn write, void *ctx, struct err *e)
+{
+    struct arena a;
+    arena_init(&a, 64 * 1024);
+    struct table_out t;
+    int rc = export_table(st, personal, &a, &t, e);
+    if (rc == 0) rc = table_out_csv(&t, write, ctx, e);
+    arena_free(&a);
+    return rc;
 }
 
 int inst_export_xlsx(struct store *st, bool personal, inst_write_fn write, void *ctx, struct err *e)
 {
-    /* libxlsxwriter writes files, not streams: a private temporary file, removed whatever happens. */
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
-    char path[4096];
-    snprintf(path, sizeof path, "%s/edubridge-institutions-XXXXXX", dir);
-    int fd = mkstemp(path);
-    if (fd < 0) return err_set(e, ERR_IO, "cannot create a temporary file in %s: %s", dir, strerror(errno));
-    lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = (char *)dir, .use_zip64 = LXW_FALSE};
-    lxw_workbook *wb = workbook_new_opt(path, &o);
-    int rc = 0;
-    if (!wb) {
-        rc = err_set(e, ERR_IO, "the XLSX file could not be started in %s", dir);
-    } else {
-        struct xlsx_ctx x = {personal, workbook_add_worksheet(wb, "institutions"), 0};
-        worksheet_write_string(x.ws, 0, 0, "id", NULL);
-        lxw_col_t col = 1;
-        for (int f = 0; f < INST_FIELD_COUNT; f++)
-            if (exported(f, personal)) worksheet_write_string(x.ws, 0, col++, fields[f].name, NULL);
-        rc = each_inst(st, xlsx_row, &x, e);
-        lxw_error le = workbook_close(wb); /* also frees it */
-        if (rc == 0 && le != LXW_NO_ERROR)
-            rc = err_set(e, ERR_IO, "the XLSX file could not be written: %s", lxw_strerror(le));
-        if (rc == 0) rc = send_file(fd, write, ctx, e);
-    }
-    close(fd);
-    unlink(path);
+    struct arena a;
+    arena_init(&a, 64 * 1024);
+    struct table_out t;
+    int rc = export_table(st, personal, &a, &t, e);
+    if (rc == 0) rc = table_out_xlsx(&t, write, ctx, e);
+    arena_free(&a);
     return rc;
 }
 
