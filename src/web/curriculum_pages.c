@@ -11,6 +11,7 @@
 #include "web/audit_pages.h"
 #include "web/layout.h"
 #include "web/pages.h"
+#include "web/form_errors.h"
 #include "web/training_ui.h"
 #include "web/web.h"
 
@@ -242,7 +243,7 @@ static void add_form(struct http_request *req, struct http_response *res, const 
     html_lit(b, "<h2 id=\"add\">");
     html_text(b, T(req, "Add an item"));
     html_lit(b, "</h2>");
-    tui_error_summary(req, b, pp);
+    form_error_summary(req, b, pp);
     tui_form_open(req, res, plan_url(req, p), false);
     html_lit(b, "<input type=\"hidden\" name=\"do\" value=\"add\">");
     if (p->has_needs) {

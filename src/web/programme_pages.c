@@ -9,6 +9,7 @@
 #include "program/programme.h"
 #include "web/access.h"
 #include "web/audit_pages.h"
+#include "web/form_errors.h"
 #include "web/layout.h"
 #include "web/pages.h"
 #include "web/web.h"
@@ -17,31 +18,7 @@
 
 /* --- the accessible error pattern -------------------------------------------------------------- */
 
-static const char *problem_for(const struct programme_problems *pp, const char *field)
-{
-    for (size_t i = 0; pp && i < pp->n; i++)
-        if (strcmp(pp->item[i].field, field) == 0) return pp->item[i].msg;
-    return NULL;
-}
-
 /* A summary at the top, each message a link to its field (the GOV.UK pattern). */
-static void error_summary(struct http_request *req, struct strbuf *b, const struct programme_problems *pp)
-{
-    if (!pp || !pp->n) return;
-    html_lit(b, "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" aria-labelledby=\"error-summary-title\">"
-                "<h2 id=\"error-summary-title\">");
-    html_text(b, T(req, "There is a problem"));
-    html_lit(b, "</h2><ul>");
-    for (size_t i = 0; i < pp->n; i++) {
-        html_lit(b, "<li><a href=\"#f-");
-        html_attr(b, pp->item[i].field);
-        html_lit(b, "\">");
-        html_text(b, T(req, pp->item[i].msg));
-        html_lit(b, "</a></li>");
-    }
-    html_lit(b, "</ul></div>");
-}
-
 struct input {
     const char *name;
     const char *label; /* translated */
@@ -109,7 +86,7 @@ static void control_attrs(struct strbuf *b, const struct input *in, const char *
 static void field(struct http_request *req, struct strbuf *b, const struct programme_problems *pp,
                   const struct input *in)
 {
-    const char *problem = problem_for(pp, in->name);
+    const char *problem = form_problem_for(pp, in->name);
     field_open(req, b, in, problem);
     if (!in->type) {
         html_lit(b, "<textarea rows=\"4\"");
@@ -136,7 +113,7 @@ static void field(struct http_request *req, struct strbuf *b, const struct progr
 static void select_field(struct http_request *req, struct strbuf *b, const struct programme_problems *pp,
                          const struct input *in, const char *const *values, const char *const *labels, size_t n)
 {
-    const char *problem = problem_for(pp, in->name);
+    const char *problem = form_problem_for(pp, in->name);
     field_open(req, b, in, problem);
     html_lit(b, "<select");
     control_attrs(b, in, problem);
@@ -571,7 +548,7 @@ static void programme_form_page(struct http_request *req, struct http_response *
 {
     struct strbuf *b = &res->body;
     heading(req, res, title);
-    error_summary(req, b, pp);
+    form_error_summary(req, b, pp);
     form_open(req, res, action);
     field(req, b, pp, &(struct input){"name", T(req, "Name"), NULL, f->name, "text", false, true});
     field(req, b, pp, &(struct input){"slug", T(req, "Short name for the address"),
@@ -687,7 +664,7 @@ static void phases_page(struct http_request *req, struct http_response *res, con
     html_lit(b, "<p>");
     html_text(b, p->name);
     html_lit(b, "</p>");
-    error_summary(req, b, pp);
+    form_error_summary(req, b, pp);
     html_lit(b, "<p class=\"hint\">");
     html_text(b, T(req, "Give a phase both dates to add it or change it; clear both to remove it. Phases may overlap, but none may start before the phases above it, and all lie within the programme's dates."));
     html_lit(b, "</p>");
@@ -780,7 +757,7 @@ static void campaign_form_page(struct http_request *req, struct http_response *r
     html_lit(b, "<p>");
     html_text(b, p->name);
     html_lit(b, "</p>");
-    error_summary(req, b, pp);
+    form_error_summary(req, b, pp);
     form_open(req, res, action);
     field(req, b, pp, &(struct input){"name", T(req, "Name"), NULL, c->name, "text", false, true});
     /* The forms as a choice; a form id that is no longer there stays offered, so that what was

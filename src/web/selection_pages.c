@@ -10,6 +10,7 @@
 #include "program/selection_export.h"
 #include "program/selection_run.h"
 #include "web/access.h"
+#include "web/form_errors.h"
 #include "web/audit_pages.h"
 #include "web/layout.h"
 #include "web/pages.h"
@@ -274,36 +275,12 @@ struct rules_form {
     size_t nexclude, nforce;
 };
 
-static const char *problem_for(const struct programme_problems *pp, const char *field)
-{
-    for (size_t i = 0; pp && i < pp->n; i++)
-        if (strcmp(pp->item[i].field, field) == 0) return pp->item[i].msg;
-    return NULL;
-}
-
-static void error_summary(struct http_request *req, struct strbuf *b, const struct programme_problems *pp)
-{
-    if (!pp || !pp->n) return;
-    html_lit(b, "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" aria-labelledby=\"error-summary-title\">"
-                "<h2 id=\"error-summary-title\">");
-    html_text(b, T(req, "There is a problem"));
-    html_lit(b, "</h2><ul>");
-    for (size_t i = 0; i < pp->n; i++) {
-        html_lit(b, "<li><a href=\"#f-");
-        html_attr(b, pp->item[i].field);
-        html_lit(b, "\">");
-        html_text(b, T(req, pp->item[i].msg));
-        html_lit(b, "</a></li>");
-    }
-    html_lit(b, "</ul></div>");
-}
-
 /* The label, the hint (every rule explains itself) and the message, then the control's opening
  * with its id, name and aria attributes. */
 static void control_open(struct http_request *req, struct strbuf *b, const struct programme_problems *pp,
                          const char *name, const char *label, const char *hint, const char *tag)
 {
-    const char *problem = problem_for(pp, name);
+    const char *problem = form_problem_for(pp, name);
     html_lit(b, "<div class=\"field");
     if (problem) html_lit(b, " invalid");
     html_lit(b, "\"><label for=\"f-");
@@ -405,7 +382,7 @@ static void rules_page(struct http_request *req, struct http_response *res, cons
     struct strbuf *b = &res->body;
     heading(req, res, T(req, "New selection run"));
     para(b, p->name);
-    error_summary(req, b, pp);
+    form_error_summary(req, b, pp);
     para(b, T(req, "The selection takes, among all the groups of institutions that keep every rule below, the one with the largest total need score. Each rule starts from the programme's defaults; change them for this run only. Nothing is final until the run is confirmed."));
     html_lit(b, "<form method=\"post\" action=\"");
     html_url(b, sel_url(req, p, "/new"));

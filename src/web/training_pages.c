@@ -13,6 +13,7 @@
 #include "web/audit_pages.h"
 #include "web/layout.h"
 #include "web/pages.h"
+#include "web/form_errors.h"
 #include "web/training_ui.h"
 #include "web/web.h"
 
@@ -260,7 +261,7 @@ static void course_form(struct http_request *req, struct http_response *res, con
 {
     struct strbuf *b = &res->body;
     heading(req, res, T(req, "Add a course"));
-    tui_error_summary(req, b, pp);
+    form_error_summary(req, b, pp);
     tui_form_open(req, res, "/training/courses/new", false);
     struct tui_input in[] = {
         {"title", T(req, "Title"), NULL, v[TC_TITLE], "text", true},
@@ -718,7 +719,7 @@ static void session_form(struct http_request *req, struct http_response *res, co
     }
     struct strbuf *b = &res->body;
     heading(req, res, T(req, "New training session"));
-    tui_error_summary(req, b, pp);
+    form_error_summary(req, b, pp);
     tui_form_open(req, res, "/training/sessions/new", false);
     const char **pv = arena_alloc(req->arena, (np + 1) * sizeof *pv), **pl = arena_alloc(req->arena, (np + 1) * sizeof *pl);
     for (size_t i = 0; i < np; i++) pv[i] = progs[i].slug, pl[i] = progs[i].name;
@@ -1011,7 +1012,7 @@ static void enrol_form(struct http_request *req, struct http_response *res, cons
     }
     const struct programme_problems *pp = notes ? notes->pp : NULL;
     const struct training_person_new *typed = notes ? notes->person : NULL;
-    tui_error_summary(req, b, pp);
+    form_error_summary(req, b, pp);
     tui_form_open(req, res, arena_printf(req->arena, "/training/sessions/%s/enrol", s->id), false);
     const char **pv = arena_alloc(req->arena, (np + 1) * sizeof *pv), **pl = arena_alloc(req->arena, (np + 1) * sizeof *pl);
     for (size_t i = 0; i < np; i++) {

@@ -4,35 +4,12 @@
 #include "base/timeutil.h"
 #include "html/html.h"
 #include "web/access.h"
+#include "web/form_errors.h"
 #include "web/layout.h"
 #include "web/pages.h"
 #include "web/web.h"
 
 #include <string.h>
-
-static const char *problem_for(const struct programme_problems *pp, const char *field)
-{
-    for (size_t i = 0; pp && i < pp->n; i++)
-        if (strcmp(pp->item[i].field, field) == 0) return pp->item[i].msg;
-    return NULL;
-}
-
-void tui_error_summary(struct http_request *req, struct strbuf *b, const struct programme_problems *pp)
-{
-    if (!pp || !pp->n) return;
-    html_lit(b, "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" aria-labelledby=\"error-summary-title\">"
-                "<h2 id=\"error-summary-title\">");
-    html_text(b, T(req, "There is a problem"));
-    html_lit(b, "</h2><ul>");
-    for (size_t i = 0; i < pp->n; i++) {
-        html_lit(b, "<li><a href=\"#f-");
-        html_attr(b, pp->item[i].field);
-        html_lit(b, "\">");
-        html_text(b, i18n_get(web_state(req)->lang, pp->item[i].msg));
-        html_lit(b, "</a></li>");
-    }
-    html_lit(b, "</ul></div>");
-}
 
 static void field_open(struct http_request *req, struct strbuf *b, const struct tui_input *in, const char *problem)
 {
@@ -90,7 +67,7 @@ static void control_attrs(struct strbuf *b, const struct tui_input *in, const ch
 void tui_field(struct http_request *req, struct strbuf *b, const struct programme_problems *pp,
                const struct tui_input *in)
 {
-    const char *problem = problem_for(pp, in->name);
+    const char *problem = form_problem_for(pp, in->name);
     field_open(req, b, in, problem);
     if (!in->type) {
         html_lit(b, "<textarea rows=\"3\"");
@@ -117,7 +94,7 @@ void tui_select(struct http_request *req, struct strbuf *b, const struct program
                 const struct tui_input *in, const char *const *values, const char *const *labels, size_t n,
                 const char *empty_label)
 {
-    const char *problem = problem_for(pp, in->name);
+    const char *problem = form_problem_for(pp, in->name);
     field_open(req, b, in, problem);
     html_lit(b, "<select");
     control_attrs(b, in, problem);

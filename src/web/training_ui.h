@@ -1,7 +1,6 @@
 /* training_ui: the pieces of page the training and curriculum pages share (web/training_pages.c,
- * web/curriculum_pages.c): the accessible error pattern of programme_pages.c (a summary linking
- * to each field, the message by its field), labelled inputs and selects, a choice of programme,
- * and a time as the pages show it. Everything is written into res->body through html/. */
+ * web/curriculum_pages.c): labelled inputs and selects with their messages (the summary is
+ * web/form_errors.h's), a choice of programme, and a time as the pages show it. Everything is written into res->body through html/. */
 #ifndef EDUBRIDGE_TRAINING_UI_H
 #define EDUBRIDGE_TRAINING_UI_H
 
@@ -20,8 +19,6 @@ struct tui_input {
     bool required;
 };
 
-/* The summary at the top of a form: each problem a link to its field (#f-NAME). */
-void tui_error_summary(struct http_request *req, struct strbuf *b, const struct programme_problems *pp);
 void tui_field(struct http_request *req, struct strbuf *b, const struct programme_problems *pp,
                const struct tui_input *in);
 /* values and their translated labels; a first empty option when empty_label is not NULL. */
