@@ -39,6 +39,17 @@ struct sheet {
     size_t nrows;
 };
 
+/* A problem with one row of an imported sheet, or one of its cells: the register's, the device
+ * inventory's and the training catalogue's imports report theirs so, and their pages list them
+ * with web/import_errors.h. */
+struct sheet_row_error {
+    int row;             /* the row in the file */
+    const char *column;  /* the column's header, "" for the row as a whole */
+    const char *problem; /* an English sentence (msgid); a "%d" in it is other_row */
+    int other_row;       /* the other row of a duplicate in the file, 0 otherwise */
+    const char *value;   /* the value at fault, or NULL */
+};
+
 struct sheet_book {
     struct sheet *sheets;
     size_t count;

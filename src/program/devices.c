@@ -634,11 +634,11 @@ static void add_error(struct arena *a, struct device_import_result *r, size_t *c
 {
     if (r->nerrors == *cap) {
         *cap = *cap ? 2 * *cap : 16;
-        struct device_import_error *more = arena_alloc(a, *cap * sizeof *more);
+        struct sheet_row_error *more = arena_alloc(a, *cap * sizeof *more);
         if (r->nerrors) memcpy(more, r->errors, r->nerrors * sizeof *more);
         r->errors = more;
     }
-    r->errors[r->nerrors++] = (struct device_import_error){row, column, problem, other_row, value};
+    r->errors[r->nerrors++] = (struct sheet_row_error){row, column, problem, other_row, value};
 }
 
 /* A set of texts with the row each was first seen on: open addressing, in the arena. */

@@ -155,19 +155,11 @@ int device_move_within(struct store *st, const char *id, enum device_state to, c
 
 /* --- import ---------------------------------------------------------------------------------------- */
 
-struct device_import_error {
-    int row;             /* the row in the file */
-    const char *column;  /* the column's header, "" for the row as a whole */
-    const char *problem; /* an English sentence (msgid); "%d" in it is other_row */
-    int other_row;       /* the other row of a duplicate in the file, 0 otherwise */
-    const char *value;   /* the value at fault, or NULL */
-};
-
 struct device_import_result {
     struct device *rows; /* what would be created, in file order */
     int *row_numbers;
     size_t nrows;
-    struct device_import_error *errors;
+    struct sheet_row_error *errors;
     size_t nerrors;
     bool imported;       /* committed (not a dry run, no error) */
 };

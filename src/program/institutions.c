@@ -611,11 +611,11 @@ static void add_error(struct arena *a, struct inst_import_result *r, size_t *cap
 {
     if (r->nerrors == *cap) {
         *cap = *cap ? 2 * *cap : 16;
-        struct inst_import_error *more = arena_alloc(a, *cap * sizeof *more);
+        struct sheet_row_error *more = arena_alloc(a, *cap * sizeof *more);
         if (r->nerrors) memcpy(more, r->errors, r->nerrors * sizeof *more);
         r->errors = more;
     }
-    r->errors[r->nerrors++] = (struct inst_import_error){row, column, problem, value};
+    r->errors[r->nerrors++] = (struct sheet_row_error){row, column, problem, 0, value};
 }
 
 /* The header row: which field each column feeds (-1: none). */

@@ -97,18 +97,11 @@ int inst_build(struct store *st, struct arena *a, const char *form_id, bool is_d
 
 /* --- import ---------------------------------------------------------------------------------------- */
 
-struct inst_import_error {
-    int row;             /* the row in the file */
-    const char *column;  /* the column's header, "" for the row as a whole */
-    const char *problem; /* an English sentence (msgid) */
-    const char *value;   /* the value at fault, or NULL */
-};
-
 struct inst_import_result {
     struct institution *rows; /* what would be created, in file order */
     int *row_numbers;
     size_t nrows;
-    struct inst_import_error *errors;
+    struct sheet_row_error *errors;
     size_t nerrors;
     bool imported;            /* committed (not a dry run, no error) */
 };

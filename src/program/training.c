@@ -515,7 +515,7 @@ static void add_error(struct arena *a, struct training_import_result *r, size_t 
                       const char *problem, const char *value)
 {
     r->errors = grow(a, r->errors, r->nerrors, cap, sizeof *r->errors);
-    r->errors[r->nerrors++] = (struct training_import_error){row, column, problem, value};
+    r->errors[r->nerrors++] = (struct sheet_row_error){row, column, problem, 0, value};
 }
 
 static int *read_header(struct arena *a, const struct sheet_row *head, struct training_import_result *out,

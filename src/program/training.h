@@ -121,18 +121,11 @@ bool training_course_matches(const struct training_course *c, const char *domain
 
 /* --- import ---------------------------------------------------------------------------------------- */
 
-struct training_import_error {
-    int row;             /* the row in the file */
-    const char *column;  /* the column's header, "" for the row as a whole */
-    const char *problem; /* a msgid */
-    const char *value;   /* the value at fault, or NULL */
-};
-
 struct training_import_result {
     struct training_course *rows; /* what would be added, in file order */
     int *row_numbers;
     size_t nrows;
-    struct training_import_error *errors;
+    struct sheet_row_error *errors;
     size_t nerrors;
     bool imported;
 };

@@ -9,6 +9,7 @@
 #include "program/programme.h"
 #include "web/access.h"
 #include "web/audit_pages.h"
+#include "web/import_errors.h"
 #include "web/layout.h"
 #include "web/pages.h"
 #include "web/qr_svg.h"
@@ -751,35 +752,6 @@ static void import_page(struct http_request *req, struct http_response *res)
     layout_end(req, res);
 }
 
-static void import_errors(struct http_request *req, struct strbuf *b, const struct device_import_result *r)
-{
-    html_lit(b, "<div role=\"alert\"><h2>");
-    html_text(b, arena_printf(req->arena, T(req, "Nothing was imported: the file has %d problems."), (int)r->nerrors));
-    html_lit(b, "</h2></div><table><thead><tr><th scope=\"col\">");
-    html_text(b, T(req, "Row"));
-    html_lit(b, "</th><th scope=\"col\">");
-    html_text(b, T(req, "Column"));
-    html_lit(b, "</th><th scope=\"col\">");
-    html_text(b, T(req, "Problem"));
-    html_lit(b, "</th></tr></thead><tbody>");
-    for (size_t i = 0; i < r->nerrors; i++) {
-        html_lit(b, "<tr><td>");
-        html_int(b, r->errors[i].row);
-        html_lit(b, "</td>");
-        cell(b, r->errors[i].column);
-        html_lit(b, "<td>");
-        const char *problem = i18n_get(web_state(req)->lang, r->errors[i].problem);
-        html_text(b, r->errors[i].other_row ? arena_printf(req->arena, problem, r->errors[i].other_row) : problem);
-        if (r->errors[i].value) {
-            html_lit(b, " <q>");
-            html_text(b, r->errors[i].value);
-            html_lit(b, "</q>");
-        }
-        html_lit(b, "</td></tr>");
-    }
-    html_lit(b, "</tbody></table>");
-}
-
 static void import_preview(struct http_request *req, struct strbuf *b, const struct device_import_result *r)
 {
     html_lit(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
@@ -880,7 +852,7 @@ static void import_post(struct http_request *req, struct http_response *res)
     if (r.nerrors) res->status = 400;
     heading(req, res, T(req, "Import devices"));
     if (r.nerrors) {
-        import_errors(req, b, &r);
+        import_errors_table(req, b, r.errors, r.nerrors);
         import_intro(req, res, slug);
     } else if (r.imported) {
         html_lit(b, "<p class=\"notice\" role=\"status\">");

@@ -8,6 +8,7 @@
 #include "program/institutions.h"
 #include "web/access.h"
 #include "web/audit_pages.h"
+#include "web/import_errors.h"
 #include "web/layout.h"
 #include "web/pages.h"
 #include "web/register_pages.h"
@@ -493,34 +494,6 @@ static void import_page(struct http_request *req, struct http_response *res)
     layout_end(req, res);
 }
 
-static void errors_table(struct http_request *req, struct strbuf *b, const struct inst_import_result *r)
-{
-    html_lit(b, "<div role=\"alert\"><h2>");
-    html_text(b, arena_printf(req->arena, T(req, "Nothing was imported: the file has %d problems."), (int)r->nerrors));
-    html_lit(b, "</h2></div><table><thead><tr><th scope=\"col\">");
-    html_text(b, T(req, "Row"));
-    html_lit(b, "</th><th scope=\"col\">");
-    html_text(b, T(req, "Column"));
-    html_lit(b, "</th><th scope=\"col\">");
-    html_text(b, T(req, "Problem"));
-    html_lit(b, "</th></tr></thead><tbody>");
-    for (size_t i = 0; i < r->nerrors; i++) {
-        html_lit(b, "<tr><td>");
-        html_int(b, r->errors[i].row);
-        html_lit(b, "</td>");
-        cell(b, r->errors[i].column);
-        html_lit(b, "<td>");
-        html_text(b, i18n_get(web_state(req)->lang, r->errors[i].problem));
-        if (r->errors[i].value) {
-            html_lit(b, " <q>");
-            html_text(b, r->errors[i].value);
-            html_lit(b, "</q>");
-        }
-        html_lit(b, "</td></tr>");
-    }
-    html_lit(b, "</tbody></table>");
-}
-
 static void preview_table(struct http_request *req, struct strbuf *b, const struct inst_import_result *r)
 {
     html_lit(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
@@ -610,7 +583,7 @@ static void import_post(struct http_request *req, struct http_response *res)
     html_lit(b, "</h1>");
     if (r.nerrors) {
         res->status = 400;
-        errors_table(req, b, &r);
+        import_errors_table(req, b, r.errors, r.nerrors);
         import_intro(req, res);
     } else if (r.imported) {
         html_lit(b, "<p class=\"notice\" role=\"status\">");

@@ -29,7 +29,7 @@ static void check_result(struct arena *a, const struct sheet_book *b, const stru
     if (r->imported) abort(); /* a dry run */
     if (r->nerrors) {
         for (size_t i = 0; i < r->nerrors; i++) {
-            const struct inst_import_error *x = &r->errors[i];
+            const struct sheet_row_error *x = &r->errors[i];
             if (x->row < 1 || x->row > lines || !x->column || !x->problem || !x->problem[0]) abort();
             if (!str_utf8_valid(x->column, strlen(x->column))) abort();
             if (x->value && !str_utf8_valid(x->value, strlen(x->value))) abort();

@@ -282,7 +282,7 @@ static struct device_import_result import_csv(struct testdb *x, const char *csv,
     return r;
 }
 
-static const struct device_import_error *error_at(const struct device_import_result *r, int row, const char *column)
+static const struct sheet_row_error *error_at(const struct device_import_result *r, int row, const char *column)
 {
     for (size_t i = 0; i < r->nerrors; i++)
         if (r->errors[i].row == row && strcmp(r->errors[i].column, column) == 0) return &r->errors[i];
@@ -309,7 +309,7 @@ static void test_an_import_with_a_bad_row_imports_nothing(void **state)
         false);
     assert_false(r.imported);
     assert_int_equal(r.nerrors, 6);
-    const struct device_import_error *dup = error_at(&r, 4, "serial");
+    const struct sheet_row_error *dup = error_at(&r, 4, "serial");
     assert_int_equal(dup->other_row, 2);
     assert_string_equal(dup->problem, "This serial number is on row %d too.");
     assert_int_equal(error_at(&r, 5, "imei")->other_row, 3);
